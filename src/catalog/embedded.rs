@@ -1,0 +1,3 @@
+//! The catalog files `build.rs` compiled into the binary.
+
+include!(concat!(env!("OUT_DIR"), "/catalog_files.rs"));

@@ -1,0 +1,68 @@
+//! Findings that do not stop a run: named, located, counted, rendered by `cli/`.
+
+use std::path::PathBuf;
+
+use serde::Serialize;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Severity {
+    Warning,
+    Error,
+}
+
+/// A kebab-case code naming the problem, with the place it was found.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+pub struct Diagnostic {
+    pub code: &'static str,
+    pub severity: Severity,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub file: Option<PathBuf>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub line: Option<u32>,
+    pub message: String,
+}
+
+impl Diagnostic {
+    pub fn warning(code: &'static str, message: impl Into<String>) -> Diagnostic {
+        Diagnostic { code, severity: Severity::Warning, file: None, line: None, message: message.into() }
+    }
+
+    pub fn at(mut self, file: impl Into<PathBuf>, line: Option<u32>) -> Diagnostic {
+        self.file = Some(file.into());
+        self.line = line;
+        self
+    }
+
+    /// `file:line: message [code]`, the one-line form printed on stderr.
+    pub fn one_line(&self) -> String {
+        let place = match (&self.file, self.line) {
+            (Some(f), Some(l)) => format!("{}:{l}: ", f.display()),
+            (Some(f), None) => format!("{}: ", f.display()),
+            _ => String::new(),
+        };
+        let sev = match self.severity {
+            Severity::Warning => "warning",
+            Severity::Error => "error",
+        };
+        format!("{sev}: {place}{} [{}]", self.message, self.code)
+    }
+}
+
+/// The named finding codes, each documented in docs/findings.md.
+pub mod codes {
+    pub const UNRESOLVED_SDK_CALL: &str = "unresolved-sdk-call";
+    pub const UNKNOWN_SERVICE: &str = "unknown-service";
+    pub const UNKNOWN_OPERATION: &str = "unknown-operation";
+    pub const UNRESOLVED_RESOURCE: &str = "unresolved-resource";
+    pub const UNBOUND_ENV_VAR: &str = "unbound-env-var";
+    pub const HIDDEN_PARAMETERS: &str = "hidden-parameters";
+    pub const UNREADABLE_FILE: &str = "unreadable-file";
+    pub const PARSE_ERROR: &str = "parse-error";
+    pub const UNCERTAIN_ACTION: &str = "uncertain-action";
+    pub const FOREIGN_CREDENTIALS: &str = "foreign-credentials";
+    pub const POSSIBLE_ACTION: &str = "possible-action";
+    pub const TEMPLATE_ERROR: &str = "template-error";
+    pub const MISSING_HANDLER: &str = "missing-handler";
+    pub const MALFORMED_RECORD: &str = "malformed-record";
+}

@@ -1,0 +1,10 @@
+//! Evidence: normalised facts with provenance. Each fact says one function needs one
+//! action on one resource, and why (a code line, trail records, or the platform).
+
+pub mod need;
+pub mod resource;
+pub mod rules;
+pub mod static_facts;
+
+pub use need::{Certainty, Evidence, Need, Origin};
+pub use resource::{ArnContext, ResourcePattern, Seg, Transform, Unresolved};

@@ -1,0 +1,58 @@
+//! IAM wildcard matching: `*` any run of characters, `?` one character; action names
+//! match case-insensitively, ARNs case-sensitively.
+
+/// Does `pattern` (with `*`/`?`) match `text`?
+pub fn matches(pattern: &str, text: &str) -> bool {
+    let p: Vec<char> = pattern.chars().collect();
+    let t: Vec<char> = text.chars().collect();
+    let (mut pi, mut ti) = (0, 0);
+    let (mut star, mut mark) = (None, 0);
+    while ti < t.len() {
+        if pi < p.len() && (p[pi] == '?' || p[pi] == t[ti]) {
+            pi += 1;
+            ti += 1;
+        } else if pi < p.len() && p[pi] == '*' {
+            star = Some(pi);
+            mark = ti;
+            pi += 1;
+        } else if let Some(s) = star {
+            pi = s + 1;
+            mark += 1;
+            ti = mark;
+        } else {
+            return false;
+        }
+    }
+    while pi < p.len() && p[pi] == '*' {
+        pi += 1;
+    }
+    pi == p.len()
+}
+
+/// Action match: case-insensitive.
+pub fn action_matches(pattern: &str, action: &str) -> bool {
+    matches(&pattern.to_ascii_lowercase(), &action.to_ascii_lowercase())
+}
+
+/// Does every string `narrow` matches also match `broad`? Treats the wildcards of
+/// `narrow` as literals, which is exact when `broad` is a prefix pattern.
+pub fn covers(broad: &str, narrow: &str) -> bool {
+    broad != narrow && matches(broad, narrow)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn wildcards() {
+        assert!(matches("*", "anything"));
+        assert!(matches("arn:aws:s3:::b/*", "arn:aws:s3:::b/x/y"));
+        assert!(!matches("arn:aws:s3:::b/*", "arn:aws:s3:::c/x"));
+        assert!(matches("s3:Get?bject", "s3:GetObject"));
+        assert!(action_matches("S3:get*", "s3:GetObject"));
+        assert!(!matches("a?", "a"));
+        assert!(covers("arn:aws:s3:::b/*", "arn:aws:s3:::b/in/*"));
+        assert!(!covers("arn:aws:s3:::b/in/*", "arn:aws:s3:::b/*"));
+    }
+}

@@ -1,0 +1,10 @@
+//! Inputs: function discovery, function code (analysed into SDK calls), templates.
+
+pub mod discover;
+pub mod javascript;
+pub mod python;
+pub mod sdk_call;
+pub mod template;
+pub mod walk;
+
+pub use sdk_call::{CodeFacts, Element, Hint, Language, Piece, SdkCall, Via};

@@ -1,0 +1,213 @@
+//! The one model of an SDK call that every language analyser produces: which service
+//! and operation, the resource-naming parameters it passes (as hints), and where.
+
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+
+use serde::Serialize;
+
+/// One piece of a resource name as the code builds it.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(tag = "kind", content = "value", rename_all = "snake_case")]
+pub enum Piece {
+    /// Text the code spells out.
+    Literal(String),
+    /// The value of an environment variable.
+    Env(String),
+    /// Something computed at run time (`{user}` in an f-string, a function argument).
+    Unknown(String),
+}
+
+/// What the code says about one parameter's value: a concatenation of pieces.
+/// `"orders"` is one literal; `os.environ["TABLE"]` one env var;
+/// `f"uploads/{user}/a.png"` a literal, an unknown and a literal.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+pub struct Hint {
+    pub pieces: Vec<Piece>,
+}
+
+impl Hint {
+    pub fn literal(s: impl Into<String>) -> Hint {
+        Hint { pieces: vec![Piece::Literal(s.into())] }
+    }
+
+    pub fn env(name: impl Into<String>) -> Hint {
+        Hint { pieces: vec![Piece::Env(name.into())] }
+    }
+
+    pub fn unknown(why: impl Into<String>) -> Hint {
+        Hint { pieces: vec![Piece::Unknown(why.into())] }
+    }
+
+    /// Joins hints as string concatenation does, merging adjacent literals.
+    pub fn concat(parts: impl IntoIterator<Item = Hint>) -> Hint {
+        let mut pieces: Vec<Piece> = Vec::new();
+        for part in parts {
+            for piece in part.pieces {
+                match (pieces.last_mut(), piece) {
+                    (Some(Piece::Literal(prev)), Piece::Literal(next)) => prev.push_str(&next),
+                    (_, piece) => pieces.push(piece),
+                }
+            }
+        }
+        Hint { pieces }
+    }
+
+    /// The whole value when the code spells it out.
+    pub fn as_literal(&self) -> Option<&str> {
+        match self.pieces.as_slice() {
+            [Piece::Literal(s)] => Some(s),
+            [] => Some(""),
+            _ => None,
+        }
+    }
+
+    pub fn is_unknown(&self) -> bool {
+        self.pieces.iter().all(|p| matches!(p, Piece::Unknown(_)))
+    }
+
+    /// A readable form: `uploads/{?}/a.png`, `${env:TABLE}`.
+    pub fn display(&self) -> String {
+        self.pieces
+            .iter()
+            .map(|p| match p {
+                Piece::Literal(s) => s.clone(),
+                Piece::Env(n) => format!("${{env:{n}}}"),
+                Piece::Unknown(_) => "*".to_string(),
+            })
+            .collect()
+    }
+}
+
+/// How the call reaches the operation.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Via {
+    /// A client method or command.
+    Direct,
+    Paginator,
+    Waiter,
+    /// A presigned URL: the signer's role needs the signed operation's permission.
+    Presign,
+    /// A high-level helper (managed transfer, DocumentClient, resource API...).
+    Helper(String),
+}
+
+/// One element of a multi-part request (a TransactWriteItems item, a BatchWriteItem
+/// request), with its own kind and parameters.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+pub struct Element {
+    /// `Put`, `Update`, `Delete`, `ConditionCheck`, `PutRequest`, `Get`, ...
+    pub kind: String,
+    pub params: BTreeMap<String, Vec<Hint>>,
+}
+
+/// An SDK call found in a function's code.
+///
+/// Conventions every analyser follows so the evidence stage treats calls alike:
+/// - `operation` is the API name (`PutObject`), whatever the SDK spelling.
+/// - Batch requests keyed by table (`BatchWriteItem`, `BatchGetItem`) put each key of
+///   `RequestItems` as a `TableName` hint; `TransactWriteItems` / `TransactGetItems`
+///   put one [`Element`] per item (`kind` = `Put`/`Update`/`Delete`/`ConditionCheck`/`Get`,
+///   params from the item, e.g. `TableName`).
+/// - A helper that issues several operations (a managed upload) yields one call per
+///   operation, `via = Helper(name)`, the path-dependent ones `possible`.
+/// - A presigned URL is a call of the signed operation with `via = Presign`.
+/// - Parameters that are present but not statically known get an unknown hint, so
+///   presence (for parameter-conditional actions) stays visible.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+pub struct SdkCall {
+    /// boto3 service name (`s3`, `dynamodb`, `stepfunctions`).
+    pub service: String,
+    /// API operation name (`PutObject`).
+    pub operation: String,
+    /// Input member → the values the code may pass (several when it loops over a list).
+    pub params: BTreeMap<String, Vec<Hint>>,
+    /// Members may be passed that the analyser cannot see (`**kwargs`, `...spread`).
+    pub open_params: bool,
+    pub elements: Vec<Element>,
+    pub via: Via,
+    /// The operation is issued only on some paths (a multipart upload's abort).
+    pub possible: bool,
+    /// The client uses credentials the code obtained itself (an STS AssumeRole
+    /// session): its calls belong to that role, not the function's.
+    pub foreign_credentials: bool,
+    /// Nothing reachable from the handler calls the code holding this call.
+    pub unreachable: bool,
+    pub file: PathBuf,
+    pub line: u32,
+    /// The call as written, shortened (`table.put_item`).
+    pub call: String,
+}
+
+impl SdkCall {
+    pub fn new(service: &str, operation: &str, file: PathBuf, line: u32, call: String) -> SdkCall {
+        SdkCall {
+            service: service.to_string(),
+            operation: operation.to_string(),
+            params: BTreeMap::new(),
+            open_params: false,
+            elements: Vec::new(),
+            via: Via::Direct,
+            possible: false,
+            foreign_credentials: false,
+            unreachable: false,
+            file,
+            line,
+            call,
+        }
+    }
+
+    pub fn param(&self, member: &str) -> Option<&[Hint]> {
+        self.params.get(member).map(Vec::as_slice)
+    }
+}
+
+/// Which language a function is written in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Language {
+    Python,
+    Javascript,
+    Typescript,
+}
+
+impl Language {
+    pub fn from_path(path: &std::path::Path) -> Option<Language> {
+        match path.extension()?.to_str()? {
+            "py" => Some(Language::Python),
+            "js" | "mjs" | "cjs" | "jsx" => Some(Language::Javascript),
+            "ts" | "mts" | "cts" | "tsx" => Some(Language::Typescript),
+            _ => None,
+        }
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Language::Python => "python",
+            Language::Javascript => "javascript",
+            Language::Typescript => "typescript",
+        }
+    }
+}
+
+/// What a language analyser found in one function's code.
+#[derive(Debug, Default, Clone)]
+pub struct CodeFacts {
+    pub calls: Vec<SdkCall>,
+    pub diagnostics: Vec<crate::diagnostics::Diagnostic>,
+    pub files: Vec<PathBuf>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn concat_merges_literals() {
+        let h = Hint::concat([Hint::literal("uploads/"), Hint::unknown("user"), Hint::literal("/a"), Hint::literal(".png")]);
+        assert_eq!(h.display(), "uploads/*/a.png");
+        assert_eq!(h.pieces.len(), 3);
+        assert_eq!(Hint::concat([Hint::literal("a"), Hint::literal("b")]).as_literal(), Some("ab"));
+    }
+}
