@@ -8,7 +8,7 @@ use rayon::prelude::*;
 
 use crate::catalog::Catalog;
 use crate::diagnostics::{Diagnostic, codes};
-use crate::evidence::{Need, static_facts};
+use crate::evidence::{Need, platform, static_facts};
 use crate::graph::{Bindings, EdgeKind, NodeKind, ResourceGraph};
 use crate::policy::{FunctionPolicy, SynthesisOptions, synthesize};
 use crate::sources::discover::{self, DiscoverError, FunctionSpec};
@@ -83,6 +83,9 @@ fn analyse(spec: FunctionSpec, config: &Config, catalog: &Catalog) -> FunctionRe
     let mut diagnostics = facts.diagnostics;
     for call in &facts.calls {
         static_facts::needs_of_call(call, catalog, &mut needs, &mut diagnostics);
+    }
+    if let Some(d) = &spec.deployment {
+        needs.extend(platform::needs(d));
     }
     needs.sort();
     needs.dedup();

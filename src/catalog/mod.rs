@@ -80,7 +80,7 @@ pub struct ResourceRef {
     #[serde(default)]
     pub arn_member: Option<String>,
     /// Variable → how the member's value becomes the variable (`queue_url`, ...).
-    #[serde(default)]
+    #[serde(default, alias = "transform")]
     pub transforms: BTreeMap<String, String>,
     #[serde(default)]
     pub required: Option<bool>,

@@ -153,6 +153,10 @@ fn resource_noun(arn: &str) -> String {
     let parts: Vec<&str> = arn.splitn(6, ':').collect();
     let service = parts.get(2).copied().unwrap_or("");
     let tail = parts.get(5).copied().unwrap_or(arn);
+    if service == "logs" {
+        let name = tail.split(['/', ':']).filter(|t| !t.is_empty() && *t != "*").last().unwrap_or("");
+        return format!("{}Logs", camel(&clean(name)));
+    }
     let (kind, name) = match service {
         "s3" => match tail.split_once('/') {
             Some((bucket, _)) => ("Objects", bucket),
@@ -163,8 +167,13 @@ fn resource_noun(arn: &str) -> String {
             None => (service, tail),
         },
     };
-    let name: String = if name.contains(['*', '$', '?']) { String::new() } else { camel(name) };
+    let name = camel(&clean(name));
     format!("{name}{}", camel(kind))
+}
+
+/// A resource name without wildcards and placeholder syntax: `${env:TABLE}` → `TABLE`.
+fn clean(name: &str) -> String {
+    name.replace("${env:", "").replace(['*', '?', '$', '{', '}'], " ")
 }
 
 fn camel(s: &str) -> String {
@@ -188,5 +197,7 @@ mod tests {
         assert_eq!(resource_noun("arn:aws:s3:::invoices"), "InvoicesBucket");
         assert_eq!(resource_noun("arn:aws:sqs:*:*:orders-queue"), "OrdersQueueSqs");
         assert_eq!(resource_noun("*"), "Any");
+        assert_eq!(resource_noun("arn:aws:logs:*:*:log-group:/aws/lambda/shop-CatalogSync-*:*"), "ShopCatalogSyncLogs");
+        assert_eq!(resource_noun("arn:aws:dynamodb:*:*:table/${env:TABLE}"), "TABLETable");
     }
 }

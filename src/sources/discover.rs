@@ -25,6 +25,26 @@ pub struct FunctionSpec {
     pub declared_in: Option<PathBuf>,
     /// Environment variables the deployment sets, as written.
     pub environment: BTreeMap<String, String>,
+    /// What the deployment definition says about how the function runs.
+    pub deployment: Option<Deployment>,
+}
+
+/// Deployment facts that imply permissions of their own (platform evidence).
+#[derive(Debug, Clone, Default)]
+pub struct Deployment {
+    /// The function's deployed name, or a pattern when the stack generates it.
+    pub function_name: String,
+    /// A log group for the function is declared in the template.
+    pub log_group_declared: bool,
+    pub tracing: bool,
+    pub vpc: bool,
+    /// Event source mappings the function polls: (kind, ARN pattern); kind is `sqs`,
+    /// `kinesis`, `dynamodb-stream`, `kafka`, `mq`.
+    pub event_sources: Vec<(String, String)>,
+    /// Dead-letter or on-failure destinations: ARN patterns.
+    pub destinations: Vec<String>,
+    /// Triggers that invoke the function (API, Schedule, S3, SNS...), for the graph.
+    pub triggers: Vec<(String, String)>,
 }
 
 impl FunctionSpec {
@@ -38,6 +58,7 @@ impl FunctionSpec {
             role: None,
             declared_in: None,
             environment: BTreeMap::new(),
+            deployment: None,
         }
     }
 }

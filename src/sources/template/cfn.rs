@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 use serde_json::Value;
 
 use crate::diagnostics::{Diagnostic, codes};
-use crate::sources::discover::FunctionSpec;
+use crate::sources::discover::{Deployment, FunctionSpec};
 use crate::sources::{Language, walk};
 
 use super::intrinsics::Scope;
@@ -25,13 +25,18 @@ pub struct Pseudo {
 
 /// Reads the functions of one parsed template.
 pub fn functions(template_path: &Path, template: &Value, pseudo: &Pseudo) -> (Vec<FunctionSpec>, Vec<Diagnostic>) {
+    let base = template_path.parent().unwrap_or(Path::new("."));
+    let sam = super::samconfig::read(base).unwrap_or_default();
     let scope = Scope {
         template,
         account: pseudo.account.as_deref(),
+        // The region a function runs in is not pinned by samconfig's default; only the
+        // user's --region fills ARNs.
         region: pseudo.region.as_deref(),
         partition: pseudo.partition.as_deref(),
+        stack_name: sam.stack_name.as_deref(),
+        parameters: Some(&sam.parameters),
     };
-    let base = template_path.parent().unwrap_or(Path::new("."));
     let globals = template.pointer("/Globals/Function").cloned().unwrap_or(Value::Null);
     let mut specs = Vec::new();
     let mut diags = Vec::new();
@@ -52,7 +57,8 @@ pub fn functions(template_path: &Path, template: &Value, pseudo: &Pseudo) -> (Ve
         };
         let handler = prop("Handler").and_then(|v| scope.eval(&v));
         let runtime = prop("Runtime").and_then(|v| scope.eval(&v)).unwrap_or_default();
-        let code_dir = code_location(ty, res, &props, &globals, &scope).map(|p| base.join(p));
+        // Normalised so `CodeUri: src/orders/` and `./src/orders` name the same folder.
+        let code_dir = code_location(ty, res, &props, &globals, &scope).map(|p| base.join(p).components().collect::<PathBuf>());
         let mut environment = BTreeMap::new();
         // Globals apply to SAM functions only.
         let global_vars = if ty == SERVERLESS_FUNCTION { globals.pointer("/Environment/Variables") } else { None };
@@ -120,6 +126,7 @@ pub fn functions(template_path: &Path, template: &Value, pseudo: &Pseudo) -> (Ve
             role,
             declared_in: Some(template_path.to_path_buf()),
             environment,
+            deployment: Some(deployment(id, ty, res, &props, &globals, &scope)),
         });
     }
     (specs, diags)
@@ -181,5 +188,81 @@ fn language_of_runtime(runtime: &str) -> Option<Language> {
         Some(Language::Javascript)
     } else {
         None
+    }
+}
+
+/// The platform facts of one function resource.
+fn deployment(id: &str, ty: &str, res: &Value, props: &Value, globals: &Value, scope: &Scope) -> Deployment {
+    let global = |name: &str| if ty == SERVERLESS_FUNCTION { globals.get(name) } else { None };
+    let function_name = props
+        .get("FunctionName")
+        .and_then(|v| scope.eval(v))
+        // Generated names are `<stack>-<LogicalId>-<suffix>`.
+        .unwrap_or_else(|| match scope.stack_name {
+            Some(stack) => format!("{stack}-{id}-*"),
+            None => format!("*{id}*"),
+        });
+    let tracing = props
+        .get("Tracing")
+        .or_else(|| global("Tracing"))
+        .and_then(|v| scope.eval(v))
+        .is_some_and(|t| t == "Active")
+        || props.pointer("/TracingConfig/Mode").and_then(Value::as_str) == Some("Active");
+    let vpc = props.get("VpcConfig").or_else(|| global("VpcConfig")).is_some_and(|v| !v.is_null());
+    let log_group_declared = scope.template.get("Resources").and_then(Value::as_object).is_some_and(|rs| {
+        rs.values().any(|r| {
+            r.get("Type").and_then(Value::as_str) == Some("AWS::Logs::LogGroup")
+                && r.pointer("/Properties/LogGroupName")
+                    .and_then(|v| scope.eval(v))
+                    .is_some_and(|n| n.contains(id) || n.ends_with(&function_name))
+        })
+    }) || props.pointer("/LoggingConfig/LogGroup").is_some();
+    let mut event_sources = Vec::new();
+    let mut triggers = Vec::new();
+    if let Some(events) = props.get("Events").and_then(Value::as_object) {
+        for (name, ev) in events {
+            let kind = ev.get("Type").and_then(Value::as_str).unwrap_or("");
+            let arn = |key: &str| ev.pointer(&format!("/Properties/{key}")).and_then(|v| scope.eval(v));
+            match kind {
+                "SQS" => event_sources.push(("sqs".into(), arn("Queue").map(queue_arn).unwrap_or_else(|| "*".into()))),
+                "Kinesis" => event_sources.push(("kinesis".into(), arn("Stream").unwrap_or_else(|| "*".into()))),
+                "DynamoDB" => event_sources.push(("dynamodb-stream".into(), arn("Stream").unwrap_or_else(|| "*".into()))),
+                "MSK" | "SelfManagedKafka" => event_sources.push(("kafka".into(), arn("Stream").unwrap_or_else(|| "*".into()))),
+                "MQ" => event_sources.push(("mq".into(), arn("Broker").unwrap_or_else(|| "*".into()))),
+                _ => triggers.push((kind.to_string(), name.clone())),
+            }
+        }
+    }
+    let mut destinations = Vec::new();
+    if let Some(dlq) = props.get("DeadLetterQueue") {
+        if let Some(t) = dlq.get("TargetArn").and_then(|v| scope.eval(v)) {
+            destinations.push(t);
+        }
+    }
+    if let Some(t) = props.pointer("/DeadLetterConfig/TargetArn").and_then(|v| scope.eval(v)) {
+        destinations.push(t);
+    }
+    for path in ["/EventInvokeConfig/DestinationConfig/OnFailure/Destination", "/EventInvokeConfig/DestinationConfig/OnSuccess/Destination"] {
+        if let Some(t) = props.pointer(path).and_then(|v| scope.eval(v)) {
+            destinations.push(t);
+        }
+    }
+    let _ = res;
+    Deployment { function_name, log_group_declared, tracing, vpc, event_sources, destinations, triggers }
+}
+
+/// An event source given as a queue URL (`!Ref Queue`) or ARN, as an ARN.
+fn queue_arn(v: String) -> String {
+    if v.starts_with("arn:") {
+        return v;
+    }
+    // https://sqs.<region>.amazonaws.com/<account>/<name>
+    let parts: Vec<&str> = v.trim_start_matches("https://").split('/').collect();
+    match parts.as_slice() {
+        [host, account, name] => {
+            let region = host.strip_prefix("sqs.").and_then(|h| h.split('.').next()).unwrap_or("*");
+            format!("arn:aws:sqs:{region}:{account}:{name}")
+        }
+        _ => v,
     }
 }

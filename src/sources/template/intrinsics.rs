@@ -9,6 +9,9 @@ pub struct Scope<'a> {
     pub account: Option<&'a str>,
     pub region: Option<&'a str>,
     pub partition: Option<&'a str>,
+    pub stack_name: Option<&'a str>,
+    /// Parameter values given at deploy time (samconfig overrides), over defaults.
+    pub parameters: Option<&'a std::collections::BTreeMap<String, String>>,
 }
 
 const MAX_DEPTH: usize = 64;
@@ -152,9 +155,13 @@ impl Scope<'_> {
             "AWS::AccountId" => return Some(self.account.unwrap_or("*").to_string()),
             "AWS::Partition" => return Some(self.partition.unwrap_or("aws").to_string()),
             "AWS::URLSuffix" => return Some("amazonaws.com".into()),
-            "AWS::StackName" | "AWS::StackId" | "AWS::NotificationARNs" => return Some("*".into()),
+            "AWS::StackName" => return Some(self.stack_name.unwrap_or("*").to_string()),
+            "AWS::StackId" | "AWS::NotificationARNs" => return Some("*".into()),
             "AWS::NoValue" => return None,
             _ => {}
+        }
+        if let Some(v) = self.parameters.and_then(|p| p.get(name)) {
+            return Some(v.clone());
         }
         if let Some(p) = self.template.get("Parameters").and_then(|p| p.get(name)) {
             return p.get("Default").and_then(|d| self.eval_depth(d, depth + 1)).or(Some("*".into()));
@@ -225,7 +232,7 @@ mod tests {
     use serde_json::json;
 
     fn scope(t: &Value) -> Scope<'_> {
-        Scope { template: t, account: None, region: None, partition: None }
+        Scope { template: t, account: None, region: None, partition: None, stack_name: None, parameters: None }
     }
 
     #[test]

@@ -2,6 +2,7 @@
 
 pub mod cfn;
 pub mod intrinsics;
+pub mod samconfig;
 pub mod yaml;
 
 use std::path::{Path, PathBuf};
