@@ -25,7 +25,13 @@ pub struct Diagnostic {
 
 impl Diagnostic {
     pub fn warning(code: &'static str, message: impl Into<String>) -> Diagnostic {
-        Diagnostic { code, severity: Severity::Warning, file: None, line: None, message: message.into() }
+        Diagnostic {
+            code,
+            severity: Severity::Warning,
+            file: None,
+            line: None,
+            message: message.into(),
+        }
     }
 
     pub fn at(mut self, file: impl Into<PathBuf>, line: Option<u32>) -> Diagnostic {

@@ -49,7 +49,11 @@ pub fn run(config: &Config) -> Result<RunResult, DiscoverError> {
         region: config.synthesis.arn.region.clone(),
         partition: config.synthesis.arn.partition.clone(),
     };
-    let paths = if config.paths.is_empty() { vec![PathBuf::from(".")] } else { config.paths.clone() };
+    let paths = if config.paths.is_empty() {
+        vec![PathBuf::from(".")]
+    } else {
+        config.paths.clone()
+    };
     for path in &paths {
         let found = discover::discover(path, &pseudo)?;
         specs.extend(found.functions);
@@ -61,14 +65,25 @@ pub fn run(config: &Config) -> Result<RunResult, DiscoverError> {
         .collect();
     functions.sort_by(|a, b| a.spec.name.cmp(&b.spec.name).then(a.spec.path.cmp(&b.spec.path)));
     let graph = build_graph(&functions);
-    Ok(RunResult { functions, graph, diagnostics })
+    Ok(RunResult {
+        functions,
+        graph,
+        diagnostics,
+    })
 }
 
 fn analyse(spec: FunctionSpec, config: &Config, catalog: &Catalog) -> FunctionResult {
-    let root = if spec.path.is_dir() { spec.path.clone() } else { spec.path.parent().map(PathBuf::from).unwrap_or_default() };
+    let root = if spec.path.is_dir() {
+        spec.path.clone()
+    } else {
+        spec.path.parent().map(PathBuf::from).unwrap_or_default()
+    };
     let mut facts = CodeFacts::default();
-    let (py, js): (Vec<PathBuf>, Vec<PathBuf>) =
-        spec.files.iter().cloned().partition(|f| Language::from_path(f) == Some(Language::Python));
+    let (py, js): (Vec<PathBuf>, Vec<PathBuf>) = spec
+        .files
+        .iter()
+        .cloned()
+        .partition(|f| Language::from_path(f) == Some(Language::Python));
     if !py.is_empty() {
         let f = python::analyze_function(&root, &py, catalog);
         facts.calls.extend(f.calls);
@@ -105,7 +120,12 @@ fn analyse(spec: FunctionSpec, config: &Config, catalog: &Catalog) -> FunctionRe
     diagnostics.sort();
     diagnostics.dedup();
     let policy = synthesize(&needs, &bindings, catalog, &config.synthesis);
-    FunctionResult { spec, needs, policy, diagnostics }
+    FunctionResult {
+        spec,
+        needs,
+        policy,
+        diagnostics,
+    }
 }
 
 fn build_graph(functions: &[FunctionResult]) -> ResourceGraph {

@@ -45,7 +45,17 @@ fn help_lists_every_command() {
         assert!(text.contains(cmd), "--help lists {cmd}: {text}");
     }
     let gen_help = stdout(&leastpriv(&["generate", "--help"]));
-    for flag in ["--cloudtrail", "--since", "--until", "--account", "--region", "--partition", "--env", "--format", "--out"] {
+    for flag in [
+        "--cloudtrail",
+        "--since",
+        "--until",
+        "--account",
+        "--region",
+        "--partition",
+        "--env",
+        "--format",
+        "--out",
+    ] {
         assert!(gen_help.contains(flag), "generate --help lists {flag}");
     }
     let diff_help = stdout(&leastpriv(&["diff", "--help"]));
@@ -68,16 +78,44 @@ fn catalog_stats_cover_every_botocore_service() {
 #[test]
 fn catalog_lookup_exceptions_in_every_name_form() {
     let cases: &[(&str, &[&str], &[&str])] = &[
-        ("s3", &["ListObjectsV2", "list_objects_v2", "listObjectsV2"], &["s3:ListBucket"]),
-        ("s3", &["ListObjects", "list_objects", "listObjects"], &["s3:ListBucket"]),
+        (
+            "s3",
+            &["ListObjectsV2", "list_objects_v2", "listObjectsV2"],
+            &["s3:ListBucket"],
+        ),
+        (
+            "s3",
+            &["ListObjects", "list_objects", "listObjects"],
+            &["s3:ListBucket"],
+        ),
         ("s3", &["HeadObject", "head_object", "headObject"], &["s3:GetObject"]),
         ("s3", &["HeadBucket", "head_bucket", "headBucket"], &["s3:ListBucket"]),
         ("lambda", &["Invoke", "invoke", "invoke"], &["lambda:InvokeFunction"]),
-        ("lambda", &["InvokeWithResponseStream", "invoke_with_response_stream", "invokeWithResponseStream"], &["lambda:InvokeFunction"]),
-        ("sts", &["GetCallerIdentity", "get_caller_identity", "getCallerIdentity"], &[]),
+        (
+            "lambda",
+            &[
+                "InvokeWithResponseStream",
+                "invoke_with_response_stream",
+                "invokeWithResponseStream",
+            ],
+            &["lambda:InvokeFunction"],
+        ),
+        (
+            "sts",
+            &["GetCallerIdentity", "get_caller_identity", "getCallerIdentity"],
+            &[],
+        ),
         ("sesv2", &["SendEmail", "send_email", "sendEmail"], &["ses:SendEmail"]),
-        ("sqs", &["SendMessageBatch", "send_message_batch", "sendMessageBatch"], &["sqs:SendMessage"]),
-        ("sns", &["PublishBatch", "publish_batch", "publishBatch"], &["sns:Publish"]),
+        (
+            "sqs",
+            &["SendMessageBatch", "send_message_batch", "sendMessageBatch"],
+            &["sqs:SendMessage"],
+        ),
+        (
+            "sns",
+            &["PublishBatch", "publish_batch", "publishBatch"],
+            &["sns:Publish"],
+        ),
     ];
     for (service, names, actions) in cases {
         for name in *names {
@@ -85,7 +123,12 @@ fn catalog_lookup_exceptions_in_every_name_form() {
             let out = leastpriv(&["catalog", "lookup", &arg, "--format", "json"]);
             assert!(out.status.success(), "{arg}: {}", stderr(&out));
             let v = json(&out);
-            let got: Vec<&str> = v["actions"].as_array().unwrap().iter().filter_map(|a| a.as_str()).collect();
+            let got: Vec<&str> = v["actions"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .filter_map(|a| a.as_str())
+                .collect();
             assert_eq!(&got, actions, "{arg}");
             assert_eq!(v["service"], *service);
         }
@@ -105,7 +148,11 @@ fn catalog_lookup_names_resource_members() {
 fn catalog_lookup_of_unknown_names_is_a_usage_error() {
     let out = leastpriv(&["catalog", "lookup", "s3.NoSuchThing"]);
     assert_eq!(out.status.code(), Some(2));
-    assert!(stderr(&out).contains("s3 has no operation NoSuchThing"), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("s3 has no operation NoSuchThing"),
+        "{}",
+        stderr(&out)
+    );
     let out = leastpriv(&["catalog", "lookup", "nosuchservice.Get"]);
     assert_eq!(out.status.code(), Some(2));
 }
@@ -122,14 +169,27 @@ fn generate_example_json_report() {
         for key in ["name", "path", "language", "role", "policy", "permissions", "warnings"] {
             assert!(f.get(key).is_some(), "function has {key}: {f}");
         }
-        assert!(!f["permissions"].as_array().unwrap().is_empty(), "{} needs permissions", f["name"]);
+        assert!(
+            !f["permissions"].as_array().unwrap().is_empty(),
+            "{} needs permissions",
+            f["name"]
+        );
     }
     snapshot!("generate_shop_json", stdout(&out));
 }
 
 #[test]
 fn generate_example_policy_documents() {
-    let out = leastpriv(&["generate", "examples/shop", "--format", "policy", "--account", "123456789012", "--region", "us-east-1"]);
+    let out = leastpriv(&[
+        "generate",
+        "examples/shop",
+        "--format",
+        "policy",
+        "--account",
+        "123456789012",
+        "--region",
+        "us-east-1",
+    ]);
     assert!(out.status.success(), "{}", stderr(&out));
     let v = json(&out);
     for (_, doc) in v.as_object().unwrap() {
@@ -157,7 +217,12 @@ fn plain_folder_functions_are_its_subfolders() {
     let out = leastpriv(&["generate", dir.path().to_str().unwrap(), "--format", "json"]);
     assert!(out.status.success(), "{}", stderr(&out));
     let v = json(&out);
-    let names: Vec<&str> = v["functions"].as_array().unwrap().iter().map(|f| f["name"].as_str().unwrap()).collect();
+    let names: Vec<&str> = v["functions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["name"].as_str().unwrap())
+        .collect();
     assert_eq!(names, ["billing", "notes"]);
 }
 
@@ -175,13 +240,24 @@ fn single_file_is_one_function_named_after_its_stem() {
 fn missing_path_is_bad_input() {
     let out = leastpriv(&["generate", "no/such/folder"]);
     assert_eq!(out.status.code(), Some(2));
-    assert!(stderr(&out).contains("no/such/folder: no such file or folder"), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("no/such/folder: no such file or folder"),
+        "{}",
+        stderr(&out)
+    );
 }
 
 #[test]
 fn out_dir_gets_one_file_per_function() {
     let dir = tempfile::tempdir().unwrap();
-    let out = leastpriv(&["generate", "examples/shop", "--format", "policy", "--out", dir.path().to_str().unwrap()]);
+    let out = leastpriv(&[
+        "generate",
+        "examples/shop",
+        "--format",
+        "policy",
+        "--out",
+        dir.path().to_str().unwrap(),
+    ]);
     assert!(out.status.success(), "{}", stderr(&out));
     assert!(stdout(&out).is_empty());
     let mut files: Vec<String> = std::fs::read_dir(dir.path())

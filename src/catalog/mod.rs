@@ -4,6 +4,7 @@
 //! `build.rs`; a service's files are parsed the first time something asks for it, so
 //! start-up only pays for the small index.
 
+pub mod boto3_resources;
 mod embedded;
 pub mod helpers;
 pub mod names;
@@ -250,9 +251,10 @@ impl Catalog {
         if let Some((k, op)) = sdk.operations.get_key_value(name) {
             return Some((k.as_str(), op));
         }
-        let names = self.op_names.get(service)?.get_or_init(|| {
-            sdk.operations.keys().map(|k| (normalize(k), k.clone())).collect()
-        });
+        let names = self
+            .op_names
+            .get(service)?
+            .get_or_init(|| sdk.operations.keys().map(|k| (normalize(k), k.clone())).collect());
         let api = names.get(&normalize(name))?;
         sdk.operations.get_key_value(api).map(|(k, op)| (k.as_str(), op))
     }
@@ -354,7 +356,13 @@ impl Catalog {
             .counts
             .get("actions")
             .map(|n| *n as usize)
-            .unwrap_or_else(|| self.iam.keys().filter_map(|p| self.iam_service(p)).map(|s| s.actions.len()).sum());
+            .unwrap_or_else(|| {
+                self.iam
+                    .keys()
+                    .filter_map(|p| self.iam_service(p))
+                    .map(|s| s.actions.len())
+                    .sum()
+            });
         Stats {
             services: self.index.services.len(),
             operations,

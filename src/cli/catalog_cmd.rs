@@ -35,7 +35,11 @@ pub fn run(cmd: &CatalogCommand) -> Result<ExitStatus> {
                     let mut s = String::new();
                     writeln!(s, "services:   {}", stats.services)?;
                     writeln!(s, "operations: {}", stats.operations)?;
-                    writeln!(s, "actions:    {} (in {} IAM service prefixes)", stats.actions, stats.prefixes)?;
+                    writeln!(
+                        s,
+                        "actions:    {} (in {} IAM service prefixes)",
+                        stats.actions, stats.prefixes
+                    )?;
                     for (k, n) in &stats.counts {
                         if !matches!(k.as_str(), "services" | "operations" | "actions" | "prefixes") {
                             writeln!(s, "{k}: {n}")?;
@@ -86,9 +90,20 @@ pub fn run(cmd: &CatalogCommand) -> Result<ExitStatus> {
                     } else {
                         writeln!(s, "  actions: {}", op.actions.join(", "))?;
                     }
-                    writeln!(s, "  basis:   {}", serde_json::to_value(op.basis)?.as_str().unwrap_or(""))?;
+                    writeln!(
+                        s,
+                        "  basis:   {}",
+                        serde_json::to_value(op.basis)?.as_str().unwrap_or("")
+                    )?;
                     for r in &op.resources {
-                        writeln!(s, "  {} on {} {} (from {})", r.action, r.resource_type, r.arn, r.from.join(", "))?;
+                        writeln!(
+                            s,
+                            "  {} on {} {} (from {})",
+                            r.action,
+                            r.resource_type,
+                            r.arn,
+                            r.from.join(", ")
+                        )?;
                     }
                     if !op.may.is_empty() {
                         writeln!(s, "  may also be authorized against: {}", op.may.join(", "))?;

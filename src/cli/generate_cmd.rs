@@ -52,12 +52,28 @@ pub fn run(args: &GenerateArgs) -> Result<ExitStatus> {
         warn("warning: no functions found (no template, and no source files in the given paths)");
     }
     match args.format {
-        GenerateFormat::Json => emit(args, &report::json::render(&result), |f| {
-            (format!("{}.json", f.spec.name), serde_json::to_string_pretty(&report::json::function_value(f)).unwrap_or_default())
-        }, &result)?,
-        GenerateFormat::Policy => emit(args, &report::policy_json::render(&result), |f| {
-            (format!("{}.policy.json", f.spec.name), report::policy_json::function_document(f))
-        }, &result)?,
+        GenerateFormat::Json => emit(
+            args,
+            &report::json::render(&result),
+            |f| {
+                (
+                    format!("{}.json", f.spec.name),
+                    serde_json::to_string_pretty(&report::json::function_value(f)).unwrap_or_default(),
+                )
+            },
+            &result,
+        )?,
+        GenerateFormat::Policy => emit(
+            args,
+            &report::policy_json::render(&result),
+            |f| {
+                (
+                    format!("{}.policy.json", f.spec.name),
+                    report::policy_json::function_document(f),
+                )
+            },
+            &result,
+        )?,
         other => {
             warn(&format!("--format {other:?} is not available yet in this version").to_lowercase());
             return Ok(ExitStatus::BadInput);
@@ -81,7 +97,10 @@ fn emit(
     for f in &result.functions {
         let (name, text) = per_function(f);
         // Function names come from user files: keep the file inside --out.
-        let safe: String = name.chars().map(|c| if c == '/' || c == '\\' { '_' } else { c }).collect();
+        let safe: String = name
+            .chars()
+            .map(|c| if c == '/' || c == '\\' { '_' } else { c })
+            .collect();
         let path = dir.join(safe);
         std::fs::write(&path, text + "\n").with_context(|| format!("{}: cannot write", path.display()))?;
     }

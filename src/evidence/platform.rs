@@ -13,24 +13,40 @@ fn need(action: &str, resource: &str, reason: &str) -> Need {
         resource: ResourcePattern::parse_arn(resource),
         origin: Origin::Platform,
         certainty: Certainty::Needed,
-        evidence: Evidence::Platform { reason: reason.to_string() },
+        evidence: Evidence::Platform {
+            reason: reason.to_string(),
+        },
     }
 }
 
 /// `arn:${Partition}:...` spelled with the partition the ARN context fills later.
 fn arn(service: &str, rest: &str) -> ResourcePattern {
-    ResourcePattern::from_template(&format!("arn:${{Partition}}:{service}:${{Region}}:${{Account}}:{rest}"), |_| None)
+    ResourcePattern::from_template(
+        &format!("arn:${{Partition}}:{service}:${{Region}}:${{Account}}:{rest}"),
+        |_| None,
+    )
 }
 
 pub fn needs(d: &Deployment) -> Vec<Need> {
     let mut out = Vec::new();
     let log_group = format!("log-group:/aws/lambda/{}", d.function_name);
-    let logs = |action: &str, rest: &str, reason: &str| Need { resource: arn("logs", rest), ..need(action, "*", reason) };
+    let logs = |action: &str, rest: &str, reason: &str| Need {
+        resource: arn("logs", rest),
+        ..need(action, "*", reason)
+    };
     if !d.log_group_declared {
-        out.push(logs("logs:CreateLogGroup", &log_group, "Lambda creates the function's log group on first run"));
+        out.push(logs(
+            "logs:CreateLogGroup",
+            &log_group,
+            "Lambda creates the function's log group on first run",
+        ));
     }
     let streams = format!("{log_group}:*");
-    out.push(logs("logs:CreateLogStream", &streams, "Lambda writes the function's logs"));
+    out.push(logs(
+        "logs:CreateLogStream",
+        &streams,
+        "Lambda writes the function's logs",
+    ));
     out.push(logs("logs:PutLogEvents", &streams, "Lambda writes the function's logs"));
     if d.tracing {
         for a in ["xray:PutTraceSegments", "xray:PutTelemetryRecords"] {
@@ -58,13 +74,20 @@ pub fn needs(d: &Deployment) -> Vec<Need> {
                 "kinesis:DescribeStreamSummary",
                 "kinesis:ListShards",
             ],
-            "dynamodb-stream" => {
-                &["dynamodb:GetRecords", "dynamodb:GetShardIterator", "dynamodb:DescribeStream", "dynamodb:ListStreams"]
-            }
+            "dynamodb-stream" => &[
+                "dynamodb:GetRecords",
+                "dynamodb:GetShardIterator",
+                "dynamodb:DescribeStream",
+                "dynamodb:ListStreams",
+            ],
             _ => &[],
         };
         for a in actions {
-            out.push(need(a, source, &format!("the {kind} event source mapping polls with the function's role")));
+            out.push(need(
+                a,
+                source,
+                &format!("the {kind} event source mapping polls with the function's role"),
+            ));
         }
     }
     for dest in &d.destinations {
@@ -79,7 +102,11 @@ pub fn needs(d: &Deployment) -> Vec<Need> {
         } else {
             continue;
         };
-        out.push(need(action, dest, "failed invocations are sent to the dead-letter or on-failure destination"));
+        out.push(need(
+            action,
+            dest,
+            "failed invocations are sent to the dead-letter or on-failure destination",
+        ));
     }
     out
 }

@@ -62,7 +62,10 @@ pub enum Unresolved {
 impl ResourcePattern {
     /// `*`: for actions that take no resource.
     pub fn star() -> ResourcePattern {
-        ResourcePattern { segs: vec![Seg::Any], template: None }
+        ResourcePattern {
+            segs: vec![Seg::Any],
+            template: None,
+        }
     }
 
     pub fn literal(arn: &str) -> ResourcePattern {
@@ -120,7 +123,10 @@ impl ResourcePattern {
         if !rest.is_empty() {
             segs.push(Seg::Lit(rest.to_string()));
         }
-        ResourcePattern { segs: merge(segs), template: Some(template.to_string()) }
+        ResourcePattern {
+            segs: merge(segs),
+            template: Some(template.to_string()),
+        }
     }
 
     /// Environment variables this pattern still depends on.
@@ -146,7 +152,10 @@ impl ResourcePattern {
                 other => segs.push(other.clone()),
             }
         }
-        ResourcePattern { segs: merge(segs), template: self.template.clone() }
+        ResourcePattern {
+            segs: merge(segs),
+            template: self.template.clone(),
+        }
     }
 
     pub fn render(&self, ctx: &ArnContext, unresolved: Unresolved) -> String {
@@ -256,7 +265,11 @@ pub fn hint_segs(hint: &Hint, transform: Transform) -> Vec<Seg> {
             }
             Piece::Env(name) => {
                 // Only a value that is the whole variable can be transformed once known.
-                let t = if hint.pieces.len() == 1 { transform } else { Transform::Plain };
+                let t = if hint.pieces.len() == 1 {
+                    transform
+                } else {
+                    Transform::Plain
+                };
                 segs.push(Seg::Env(name.clone(), t));
             }
             Piece::Unknown(_) => segs.push(Seg::Any),
@@ -286,7 +299,10 @@ mod tests {
             )),
             _ => None,
         });
-        assert_eq!(p.render(&ctx(), Unresolved::Visible), "arn:aws:s3:::${env:BUCKET}/uploads/*.png");
+        assert_eq!(
+            p.render(&ctx(), Unresolved::Visible),
+            "arn:aws:s3:::${env:BUCKET}/uploads/*.png"
+        );
         assert_eq!(p.render(&ctx(), Unresolved::Star), "arn:aws:s3:::*/uploads/*.png");
         let r = p.resolve_env(|n| (n == "BUCKET").then(|| "media".to_string()));
         assert_eq!(r.render(&ctx(), Unresolved::Star), "arn:aws:s3:::media/uploads/*.png");
@@ -294,12 +310,20 @@ mod tests {
 
     #[test]
     fn account_and_region_placeholders() {
-        let p = ResourcePattern::from_template("arn:${Partition}:dynamodb:${Region}:${Account}:table/${TableName}", |_| {
-            Some(vec![Seg::Lit("Orders".into())])
-        });
+        let p = ResourcePattern::from_template(
+            "arn:${Partition}:dynamodb:${Region}:${Account}:table/${TableName}",
+            |_| Some(vec![Seg::Lit("Orders".into())]),
+        );
         assert_eq!(p.render(&ctx(), Unresolved::Star), "arn:aws:dynamodb:*:*:table/Orders");
-        let full = ArnContext { partition: None, region: Some("eu-west-1".into()), account: Some("123456789012".into()) };
-        assert_eq!(p.render(&full, Unresolved::Star), "arn:aws:dynamodb:eu-west-1:123456789012:table/Orders");
+        let full = ArnContext {
+            partition: None,
+            region: Some("eu-west-1".into()),
+            account: Some("123456789012".into()),
+        };
+        assert_eq!(
+            p.render(&full, Unresolved::Star),
+            "arn:aws:dynamodb:eu-west-1:123456789012:table/Orders"
+        );
     }
 
     #[test]

@@ -30,8 +30,11 @@ pub fn needs_of_call(call: &SdkCall, catalog: &Catalog, out: &mut Vec<Need>, dia
     }
     let Some((api, op)) = catalog.operation(&call.service, &call.operation) else {
         diags.push(
-            Diagnostic::warning(codes::UNKNOWN_OPERATION, format!("{}: {} has no operation {}", call.call, call.service, call.operation))
-                .at(&call.file, Some(call.line)),
+            Diagnostic::warning(
+                codes::UNKNOWN_OPERATION,
+                format!("{}: {} has no operation {}", call.call, call.service, call.operation),
+            )
+            .at(&call.file, Some(call.line)),
         );
         return;
     };
@@ -39,7 +42,11 @@ pub fn needs_of_call(call: &SdkCall, catalog: &Catalog, out: &mut Vec<Need>, dia
         diags.push(
             Diagnostic::warning(
                 codes::UNCERTAIN_ACTION,
-                format!("{}.{api}: the IAM action is not known with confidence; granting {}", call.service, op.actions.join(", ")),
+                format!(
+                    "{}.{api}: the IAM action is not known with confidence; granting {}",
+                    call.service,
+                    op.actions.join(", ")
+                ),
             )
             .at(&call.file, Some(call.line)),
         );
@@ -84,7 +91,11 @@ pub fn needs_of_call(call: &SdkCall, catalog: &Catalog, out: &mut Vec<Need>, dia
         }
     }
     for need in extra {
-        let certainty = if need.possible { Certainty::Possible(need.reason.clone()) } else { certainty.clone() };
+        let certainty = if need.possible {
+            Certainty::Possible(need.reason.clone())
+        } else {
+            certainty.clone()
+        };
         out.push(Need {
             action: need.action,
             resource: need.resource,
@@ -97,7 +108,10 @@ pub fn needs_of_call(call: &SdkCall, catalog: &Catalog, out: &mut Vec<Need>, dia
         diags.push(
             Diagnostic::warning(
                 codes::HIDDEN_PARAMETERS,
-                format!("{}: the resource is passed in parameters the analysis cannot see", call.call),
+                format!(
+                    "{}: the resource is passed in parameters the analysis cannot see",
+                    call.call
+                ),
             )
             .at(&call.file, Some(call.line)),
         );
@@ -112,8 +126,12 @@ fn possible_reason(call: &SdkCall) -> String {
 }
 
 fn presign_reason(call: &SdkCall) -> Option<String> {
-    (call.via == Via::Presign)
-        .then(|| format!("presigned URL for {}: it is executed with this function's credentials", call.operation))
+    (call.via == Via::Presign).then(|| {
+        format!(
+            "presigned URL for {}: it is executed with this function's credentials",
+            call.operation
+        )
+    })
 }
 
 fn has_any(params: &BTreeMap<String, Vec<Hint>>, r: &ResourceRef) -> bool {
@@ -156,10 +174,7 @@ pub fn fill_resource(r: &ResourceRef, params: &BTreeMap<String, Vec<Hint>>) -> V
         && let Some(hints) = params.get(member)
         && !r.from.iter().any(|m| m != member && params.contains_key(m))
     {
-        return hints
-            .iter()
-            .map(|h| whole_arn(h, &r.arn))
-            .collect::<Vec<_>>();
+        return hints.iter().map(|h| whole_arn(h, &r.arn)).collect::<Vec<_>>();
     }
     // Each variable's candidate segment lists, then their product.
     let vars: Vec<(&String, Vec<Vec<Seg>>)> = r
@@ -200,23 +215,36 @@ fn whole_arn(hint: &Hint, template: &str) -> ResourcePattern {
         return ResourcePattern::parse_arn(lit);
     }
     if let [crate::sources::Piece::Env(name)] = hint.pieces.as_slice() {
-        return ResourcePattern { segs: vec![Seg::Env(name.clone(), Transform::WholeArn)], template: Some(template.into()) };
+        return ResourcePattern {
+            segs: vec![Seg::Env(name.clone(), Transform::WholeArn)],
+            template: Some(template.into()),
+        };
     }
     // A partly known ARN (`arn:aws:sns:${region}:...:orders`): keep what is known.
     let segs = hint_segs(hint, Transform::Plain);
     if matches!(segs.first(), Some(Seg::Lit(s)) if s.starts_with("arn:")) {
-        return ResourcePattern { segs, template: Some(template.into()) };
+        return ResourcePattern {
+            segs,
+            template: Some(template.into()),
+        };
     }
     ResourcePattern::from_template(template, |_| None)
 }
 
+/// The catalog's transform chain (`each|strip_leading_slash`) as the one that shapes
+/// the value; `each` is implicit (every hint of a list member fills its own ARN), and
+/// `name_or_arn` / `function_name` / `key_id` need nothing beyond the whole-ARN rule.
 fn transform_of(name: Option<&str>) -> Transform {
-    match name {
-        Some("queue_url") => Transform::QueueUrl,
-        Some("strip_leading_slash") => Transform::StripLeadingSlash,
-        Some("secret_id") => Transform::SecretId,
-        _ => Transform::Plain,
+    let mut out = Transform::Plain;
+    for step in name.unwrap_or("").split('|') {
+        out = match step {
+            "queue_url" => Transform::QueueUrl,
+            "strip_leading_slash" => Transform::StripLeadingSlash,
+            "secret_id" => Transform::SecretId,
+            _ => out,
+        };
     }
+    out
 }
 
 /// Needs of an action of another operation of the same service, for rules that map

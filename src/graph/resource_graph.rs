@@ -53,21 +53,43 @@ impl ResourceGraph {
         if let Some(ix) = self.by_key.get(&key) {
             return *ix;
         }
-        let ix = self.graph.add_node(Node { kind, name: name.to_string(), arn });
+        let ix = self.graph.add_node(Node {
+            kind,
+            name: name.to_string(),
+            arn,
+        });
         self.by_key.insert(key, ix);
         ix
     }
 
     /// Adds actions to the edge `from → to` of this kind.
-    pub fn connect(&mut self, from: NodeIndex, to: NodeIndex, kind: EdgeKind, actions: impl IntoIterator<Item = String>) {
-        if let Some(e) = self.graph.edges_connecting(from, to).find(|e| e.weight().kind == kind).map(|e| {
-            use petgraph::visit::EdgeRef;
-            e.id()
-        }) {
+    pub fn connect(
+        &mut self,
+        from: NodeIndex,
+        to: NodeIndex,
+        kind: EdgeKind,
+        actions: impl IntoIterator<Item = String>,
+    ) {
+        if let Some(e) = self
+            .graph
+            .edges_connecting(from, to)
+            .find(|e| e.weight().kind == kind)
+            .map(|e| {
+                use petgraph::visit::EdgeRef;
+                e.id()
+            })
+        {
             self.graph[e].actions.extend(actions);
             return;
         }
-        self.graph.add_edge(from, to, Edge { kind, actions: actions.into_iter().collect() });
+        self.graph.add_edge(
+            from,
+            to,
+            Edge {
+                kind,
+                actions: actions.into_iter().collect(),
+            },
+        );
     }
 
     pub fn nodes(&self) -> impl Iterator<Item = (NodeIndex, &Node)> {
@@ -76,7 +98,9 @@ impl ResourceGraph {
 
     pub fn edges(&self) -> impl Iterator<Item = (NodeIndex, NodeIndex, &Edge)> {
         use petgraph::visit::{EdgeRef, IntoEdgeReferences};
-        (&self.graph).edge_references().map(|e| (e.source(), e.target(), e.weight()))
+        (&self.graph)
+            .edge_references()
+            .map(|e| (e.source(), e.target(), e.weight()))
     }
 
     /// Functions that reach a resource (by its ARN or name).

@@ -24,7 +24,10 @@ pub struct Statement {
 
 impl PolicyDocument {
     pub fn new(statements: Vec<Statement>) -> PolicyDocument {
-        PolicyDocument { version: "2012-10-17".into(), statements }
+        PolicyDocument {
+            version: "2012-10-17".into(),
+            statements,
+        }
     }
 
     /// Length as IAM counts it for managed policies: JSON without whitespace.

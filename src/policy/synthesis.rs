@@ -46,10 +46,17 @@ pub fn synthesize(needs: &[Need], bindings: &Bindings, catalog: &Catalog, opts: 
             Include::StaticOnly => need.origin != Origin::Cloudtrail,
             Include::CloudtrailOnly => need.origin != Origin::Static,
         };
-        if !counted || opts.exclude_actions.iter().any(|p| glob::action_matches(p, &need.action)) {
+        if !counted
+            || opts
+                .exclude_actions
+                .iter()
+                .any(|p| glob::action_matches(p, &need.action))
+        {
             continue;
         }
-        let action = catalog.canonical_action(&need.action).unwrap_or_else(|| need.action.clone());
+        let action = catalog
+            .canonical_action(&need.action)
+            .unwrap_or_else(|| need.action.clone());
         let resolved = bindings.resolve(&need.resource);
         let shown = resolved.render(&opts.arn, Unresolved::Visible);
         let deploy = resolved.render(&opts.arn, Unresolved::Star);
@@ -85,17 +92,29 @@ pub fn synthesize(needs: &[Need], bindings: &Bindings, catalog: &Catalog, opts: 
     let permissions: Vec<Permission> = granted.into_values().collect();
     let policy = group(&permissions, |p| &p.resources, catalog);
     let deployable = group(&permissions, |p| &p.deployable, catalog);
-    FunctionPolicy { permissions, possible: possible.into_values().collect(), policy, deployable }
+    FunctionPolicy {
+        permissions,
+        possible: possible.into_values().collect(),
+        policy,
+        deployable,
+    }
 }
 
 /// Statements: actions with the same resource set share one, resources subsumed by a
 /// broader one of the same action dropped.
-fn group(perms: &[Permission], resources: impl Fn(&Permission) -> &BTreeSet<String>, catalog: &Catalog) -> PolicyDocument {
+fn group(
+    perms: &[Permission],
+    resources: impl Fn(&Permission) -> &BTreeSet<String>,
+    catalog: &Catalog,
+) -> PolicyDocument {
     let mut by_set: BTreeMap<Vec<String>, BTreeSet<String>> = BTreeMap::new();
     for p in perms {
         let all = resources(p);
-        let kept: Vec<String> =
-            all.iter().filter(|r| !all.iter().any(|b| glob::covers(b, r))).cloned().collect();
+        let kept: Vec<String> = all
+            .iter()
+            .filter(|r| !all.iter().any(|b| glob::covers(b, r)))
+            .cloned()
+            .collect();
         by_set.entry(kept).or_default().insert(p.action.clone());
     }
     let mut statements: Vec<Statement> = by_set
@@ -124,8 +143,12 @@ fn group(perms: &[Permission], resources: impl Fn(&Permission) -> &BTreeSet<Stri
 
 /// `ReadOrdersTable`, `WriteInvoicesBucketObjects`, `PublishReceiptTopic`...
 fn sid_for(s: &Statement, catalog: &Catalog) -> String {
-    let levels: BTreeSet<String> =
-        s.actions.iter().filter_map(|a| catalog.iam_action(a)).map(|a| a.access.clone()).collect();
+    let levels: BTreeSet<String> = s
+        .actions
+        .iter()
+        .filter_map(|a| catalog.iam_action(a))
+        .map(|a| a.access.clone())
+        .collect();
     let verb = match levels.iter().map(String::as_str).collect::<Vec<_>>().as_slice() {
         ["Read"] | ["List"] | ["List", "Read"] => "Read",
         ["Write"] => "Write",
@@ -139,10 +162,17 @@ fn sid_for(s: &Statement, catalog: &Catalog) -> String {
         _ => {
             let prefixes: BTreeSet<&str> = s.actions.iter().filter_map(|a| a.split(':').next()).collect();
             let joined: String = prefixes.iter().map(|p| camel(p)).collect();
-            if s.resources.iter().all(|r| r == "*") { format!("{joined}Any") } else { format!("{joined}Resources") }
+            if s.resources.iter().all(|r| r == "*") {
+                format!("{joined}Any")
+            } else {
+                format!("{joined}Resources")
+            }
         }
     };
-    let sid: String = format!("{verb}{object}").chars().filter(|c| c.is_ascii_alphanumeric()).collect();
+    let sid: String = format!("{verb}{object}")
+        .chars()
+        .filter(|c| c.is_ascii_alphanumeric())
+        .collect();
     sid.chars().take(100).collect()
 }
 
@@ -150,11 +180,16 @@ fn resource_noun(arn: &str) -> String {
     if arn == "*" {
         return "Any".into();
     }
+    // `${env:NAME}` holds a `:` that is not an ARN separator.
+    let arn = arn.replace("${env:", "${");
     let parts: Vec<&str> = arn.splitn(6, ':').collect();
     let service = parts.get(2).copied().unwrap_or("");
-    let tail = parts.get(5).copied().unwrap_or(arn);
+    let tail = parts.get(5).copied().unwrap_or(&arn);
     if service == "logs" {
-        let name = tail.split(['/', ':']).filter(|t| !t.is_empty() && *t != "*").last().unwrap_or("");
+        let name = tail
+            .split(['/', ':'])
+            .rfind(|t| !t.is_empty() && *t != "*")
+            .unwrap_or("");
         return format!("{}Logs", camel(&clean(name)));
     }
     let (kind, name) = match service {
@@ -181,7 +216,9 @@ fn camel(s: &str) -> String {
         .filter(|w| !w.is_empty())
         .map(|w| {
             let mut c = w.chars();
-            c.next().map(|f| f.to_ascii_uppercase().to_string() + c.as_str()).unwrap_or_default()
+            c.next()
+                .map(|f| f.to_ascii_uppercase().to_string() + c.as_str())
+                .unwrap_or_default()
         })
         .collect()
 }
@@ -197,7 +234,10 @@ mod tests {
         assert_eq!(resource_noun("arn:aws:s3:::invoices"), "InvoicesBucket");
         assert_eq!(resource_noun("arn:aws:sqs:*:*:orders-queue"), "OrdersQueueSqs");
         assert_eq!(resource_noun("*"), "Any");
-        assert_eq!(resource_noun("arn:aws:logs:*:*:log-group:/aws/lambda/shop-CatalogSync-*:*"), "ShopCatalogSyncLogs");
+        assert_eq!(
+            resource_noun("arn:aws:logs:*:*:log-group:/aws/lambda/shop-CatalogSync-*:*"),
+            "ShopCatalogSyncLogs"
+        );
         assert_eq!(resource_noun("arn:aws:dynamodb:*:*:table/${env:TABLE}"), "TABLETable");
     }
 }

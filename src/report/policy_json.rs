@@ -13,7 +13,10 @@ pub fn render(run: &RunResult) -> String {
     if let [one] = run.functions.as_slice() {
         return function_document(one);
     }
-    let map: serde_json::Map<String, Value> =
-        run.functions.iter().map(|f| (f.spec.name.clone(), json!(f.policy.deployable))).collect();
+    let map: serde_json::Map<String, Value> = run
+        .functions
+        .iter()
+        .map(|f| (f.spec.name.clone(), json!(f.policy.deployable)))
+        .collect();
     serde_json::to_string_pretty(&Value::Object(map)).unwrap_or_default()
 }

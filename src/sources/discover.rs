@@ -87,7 +87,10 @@ pub fn plain(path: &Path) -> Result<Discovery, DiscoverError> {
         if Language::from_path(path).is_none() {
             return Err(DiscoverError::NotSource(path.to_path_buf()));
         }
-        let name = path.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default();
+        let name = path
+            .file_stem()
+            .map(|s| s.to_string_lossy().into_owned())
+            .unwrap_or_default();
         let mut spec = FunctionSpec::from_files(name, path.to_path_buf(), vec![path.to_path_buf()]);
         spec.entry = Some(path.to_path_buf());
         found.functions.push(spec);
@@ -99,7 +102,11 @@ pub fn plain(path: &Path) -> Result<Discovery, DiscoverError> {
         .flatten()
         // file_type() does not follow symlinks: a linked folder is not a function.
         .filter(|e| e.file_type().is_ok_and(|t| t.is_dir()))
-        .filter(|e| e.file_name().to_str().is_some_and(|n| !walk::is_skipped_dir(n) && !n.starts_with('.')))
+        .filter(|e| {
+            e.file_name()
+                .to_str()
+                .is_some_and(|n| !walk::is_skipped_dir(n) && !n.starts_with('.'))
+        })
         .map(|e| e.path())
         .collect();
     subdirs.sort();
@@ -108,14 +115,19 @@ pub fn plain(path: &Path) -> Result<Discovery, DiscoverError> {
         if files.is_empty() {
             continue;
         }
-        let name = dir.file_name().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default();
+        let name = dir
+            .file_name()
+            .map(|s| s.to_string_lossy().into_owned())
+            .unwrap_or_default();
         found.functions.push(FunctionSpec::from_files(name, dir, files));
     }
     if found.functions.is_empty() {
         let files = walk::direct_source_files(path);
         if !files.is_empty() {
             let name = folder_name(path);
-            found.functions.push(FunctionSpec::from_files(name, path.to_path_buf(), files));
+            found
+                .functions
+                .push(FunctionSpec::from_files(name, path.to_path_buf(), files));
         }
     }
     Ok(found)
@@ -123,7 +135,9 @@ pub fn plain(path: &Path) -> Result<Discovery, DiscoverError> {
 
 fn folder_name(path: &Path) -> String {
     let abs = std::fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf());
-    abs.file_name().map(|s| s.to_string_lossy().into_owned()).unwrap_or_else(|| "function".into())
+    abs.file_name()
+        .map(|s| s.to_string_lossy().into_owned())
+        .unwrap_or_else(|| "function".into())
 }
 
 fn dominant_language(files: &[PathBuf]) -> Option<Language> {
@@ -165,7 +179,10 @@ pub fn discover(path: &Path, pseudo: &template::cfn::Pseudo) -> Result<Discovery
                 found.functions.extend(specs);
                 found.diagnostics.extend(diags);
             }
-            Err(e) => found.diagnostics.push(Diagnostic::warning(crate::diagnostics::codes::TEMPLATE_ERROR, e.to_string())),
+            Err(e) => found.diagnostics.push(Diagnostic::warning(
+                crate::diagnostics::codes::TEMPLATE_ERROR,
+                e.to_string(),
+            )),
         }
     }
     Ok(found)

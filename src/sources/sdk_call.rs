@@ -28,15 +28,21 @@ pub struct Hint {
 
 impl Hint {
     pub fn literal(s: impl Into<String>) -> Hint {
-        Hint { pieces: vec![Piece::Literal(s.into())] }
+        Hint {
+            pieces: vec![Piece::Literal(s.into())],
+        }
     }
 
     pub fn env(name: impl Into<String>) -> Hint {
-        Hint { pieces: vec![Piece::Env(name.into())] }
+        Hint {
+            pieces: vec![Piece::Env(name.into())],
+        }
     }
 
     pub fn unknown(why: impl Into<String>) -> Hint {
-        Hint { pieces: vec![Piece::Unknown(why.into())] }
+        Hint {
+            pieces: vec![Piece::Unknown(why.into())],
+        }
     }
 
     /// Joins hints as string concatenation does, merging adjacent literals.
@@ -205,9 +211,17 @@ mod tests {
 
     #[test]
     fn concat_merges_literals() {
-        let h = Hint::concat([Hint::literal("uploads/"), Hint::unknown("user"), Hint::literal("/a"), Hint::literal(".png")]);
+        let h = Hint::concat([
+            Hint::literal("uploads/"),
+            Hint::unknown("user"),
+            Hint::literal("/a"),
+            Hint::literal(".png"),
+        ]);
         assert_eq!(h.display(), "uploads/*/a.png");
         assert_eq!(h.pieces.len(), 3);
-        assert_eq!(Hint::concat([Hint::literal("a"), Hint::literal("b")]).as_literal(), Some("ab"));
+        assert_eq!(
+            Hint::concat([Hint::literal("a"), Hint::literal("b")]).as_literal(),
+            Some("ab")
+        );
     }
 }

@@ -48,7 +48,9 @@ pub fn source_files(dir: &Path) -> Vec<PathBuf> {
 
 /// `.d.ts` files declare types only.
 fn is_declaration_file(path: &Path) -> bool {
-    path.file_name().and_then(|n| n.to_str()).is_some_and(|n| n.ends_with(".d.ts"))
+    path.file_name()
+        .and_then(|n| n.to_str())
+        .is_some_and(|n| n.ends_with(".d.ts"))
 }
 
 /// Source files directly inside `dir` (not in subfolders).

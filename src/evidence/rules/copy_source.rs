@@ -24,7 +24,12 @@ fn split_source(hint: &Hint) -> (Hint, Hint) {
         }
         match piece {
             Piece::Literal(s) if s.contains('/') => {
-                let s = s.trim_start_matches('/');
+                // A leading `/` is allowed before the bucket (`/bucket/key`).
+                let s = if bucket.is_empty() {
+                    s.trim_start_matches('/')
+                } else {
+                    s.as_str()
+                };
                 let (b, k) = s.split_once('/').unwrap_or((s, ""));
                 if !b.is_empty() {
                     bucket.push(Piece::Literal(b.to_string()));

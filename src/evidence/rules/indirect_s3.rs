@@ -11,10 +11,24 @@ use crate::sources::{Hint, SdkCall};
 use super::super::static_facts::needs_via_operation;
 use super::{Outcome, RuleNeed};
 
-const SERVICES: &[&str] = &["textract", "rekognition", "comprehend", "comprehendmedical", "transcribe"];
+const SERVICES: &[&str] = &[
+    "textract",
+    "rekognition",
+    "comprehend",
+    "comprehendmedical",
+    "transcribe",
+];
 /// Top-level members that may hold an S3 object reference.
-const CONTAINERS: &[&str] =
-    &["Document", "Image", "Video", "SourceImage", "TargetImage", "DocumentLocation", "Media", "InputDataConfig"];
+const CONTAINERS: &[&str] = &[
+    "Document",
+    "Image",
+    "Video",
+    "SourceImage",
+    "TargetImage",
+    "DocumentLocation",
+    "Media",
+    "InputDataConfig",
+];
 
 pub fn apply(call: &SdkCall, catalog: &Catalog) -> Option<Outcome> {
     if !SERVICES.contains(&call.service.as_str()) {
@@ -28,20 +42,32 @@ pub fn apply(call: &SdkCall, catalog: &Catalog) -> Option<Outcome> {
         let explicit = bucket.is_some() || name.is_some() || call.params.contains_key(&object);
         // A container passed as a variable may hold an S3Object or inline bytes.
         let opaque = !explicit
-            && call.params.get(*container).is_some_and(|hs| hs.iter().all(Hint::is_unknown))
+            && call
+                .params
+                .get(*container)
+                .is_some_and(|hs| hs.iter().all(Hint::is_unknown))
             && !call.params.keys().any(|k| k.starts_with(&format!("{container}.")));
         if !explicit && !opaque {
             continue;
         }
         let params = BTreeMap::from([
-            ("Bucket".to_string(), bucket.cloned().unwrap_or_else(|| vec![Hint::unknown("bucket")])),
-            ("Key".to_string(), name.cloned().unwrap_or_else(|| vec![Hint::unknown("key")])),
+            (
+                "Bucket".to_string(),
+                bucket.cloned().unwrap_or_else(|| vec![Hint::unknown("bucket")]),
+            ),
+            (
+                "Key".to_string(),
+                name.cloned().unwrap_or_else(|| vec![Hint::unknown("key")]),
+            ),
         ]);
         for (action, resource) in needs_via_operation(catalog, "s3", "GetObject", &params) {
             needs.push(RuleNeed {
                 action,
                 resource,
-                reason: format!("{}.{} reads the {container} S3 object with the caller's permissions", call.service, call.operation),
+                reason: format!(
+                    "{}.{} reads the {container} S3 object with the caller's permissions",
+                    call.service, call.operation
+                ),
                 possible: opaque,
             });
         }

@@ -1,6 +1,7 @@
 //! Rules that change which actions a call needs beyond its operation's own action.
 //! One rule per file, each with its why and its tests; `apply` runs them in order.
 
+mod batch_tables;
 mod copy_source;
 mod indirect_s3;
 mod partiql;
@@ -32,6 +33,7 @@ type Rule = fn(&SdkCall, &Catalog) -> Option<Outcome>;
 /// The registry: each rule's name and function.
 pub const RULES: &[(&str, Rule)] = &[
     ("transact-items", transact::apply),
+    ("batch-tables", batch_tables::apply),
     ("partiql-statement", partiql::apply),
     ("copy-source", copy_source::apply),
     ("indirect-s3-read", indirect_s3::apply),

@@ -32,14 +32,23 @@ fn parse(statement: &str) -> Option<(&'static str, Option<String>)> {
         .iter()
         .position(|w| w.eq_ignore_ascii_case(keyword))
         .and_then(|i| words.get(i + 1))
-        .map(|t| t.trim_matches(|c| c == '"' || c == '\'').split('.').next().unwrap_or("").to_string())
+        .map(|t| {
+            t.trim_matches(|c| c == '"' || c == '\'')
+                .split('.')
+                .next()
+                .unwrap_or("")
+                .to_string()
+        })
         .filter(|t| !t.is_empty() && !t.contains(['{', '}', '$', '*']));
     Some((action, table))
 }
 
 pub fn apply(call: &SdkCall, catalog: &Catalog) -> Option<Outcome> {
     if call.service != "dynamodb"
-        || !matches!(call.operation.as_str(), "ExecuteStatement" | "BatchExecuteStatement" | "ExecuteTransaction")
+        || !matches!(
+            call.operation.as_str(),
+            "ExecuteStatement" | "BatchExecuteStatement" | "ExecuteTransaction"
+        )
     {
         return None;
     }
@@ -88,9 +97,18 @@ mod tests {
 
     #[test]
     fn verbs_and_tables() {
-        assert_eq!(parse("SELECT * FROM \"Orders\" WHERE pk=?"), Some(("dynamodb:PartiQLSelect", Some("Orders".into()))));
-        assert_eq!(parse("insert into Users value {'a': ?}"), Some(("dynamodb:PartiQLInsert", Some("Users".into()))));
-        assert_eq!(parse("UPDATE \"T\" SET a=1"), Some(("dynamodb:PartiQLUpdate", Some("T".into()))));
+        assert_eq!(
+            parse("SELECT * FROM \"Orders\" WHERE pk=?"),
+            Some(("dynamodb:PartiQLSelect", Some("Orders".into())))
+        );
+        assert_eq!(
+            parse("insert into Users value {'a': ?}"),
+            Some(("dynamodb:PartiQLInsert", Some("Users".into())))
+        );
+        assert_eq!(
+            parse("UPDATE \"T\" SET a=1"),
+            Some(("dynamodb:PartiQLUpdate", Some("T".into())))
+        );
         assert_eq!(parse("DELETE FROM * WHERE"), Some(("dynamodb:PartiQLDelete", None)));
         assert_eq!(parse("EXPLAIN"), None);
     }

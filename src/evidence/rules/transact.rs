@@ -25,11 +25,18 @@ pub fn apply(call: &SdkCall, catalog: &Catalog) -> Option<Outcome> {
     if call.service != "dynamodb" || !matches!(call.operation.as_str(), "TransactWriteItems" | "TransactGetItems") {
         return None;
     }
-    let known: Vec<_> = call.elements.iter().filter_map(|e| item_operation(&e.kind).map(|op| (op, e))).collect();
+    let known: Vec<_> = call
+        .elements
+        .iter()
+        .filter_map(|e| item_operation(&e.kind).map(|op| (op, e)))
+        .collect();
     if known.is_empty() {
         // Items built at run time: every kind the operation allows is possible.
-        let kinds: &[&str] =
-            if call.operation == "TransactGetItems" { &["Get"] } else { &["Put", "Update", "Delete", "ConditionCheck"] };
+        let kinds: &[&str] = if call.operation == "TransactGetItems" {
+            &["Get"]
+        } else {
+            &["Put", "Update", "Delete", "ConditionCheck"]
+        };
         let certain = kinds.len() == 1;
         let mut needs = Vec::new();
         for kind in kinds {

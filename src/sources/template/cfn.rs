@@ -53,17 +53,28 @@ pub fn functions(template_path: &Path, template: &Value, pseudo: &Pseudo) -> (Ve
         }
         let props = res.get("Properties").cloned().unwrap_or(Value::Null);
         let prop = |name: &str| -> Option<Value> {
-            props.get(name).cloned().or_else(|| (ty == SERVERLESS_FUNCTION).then(|| globals.get(name).cloned()).flatten())
+            props.get(name).cloned().or_else(|| {
+                (ty == SERVERLESS_FUNCTION)
+                    .then(|| globals.get(name).cloned())
+                    .flatten()
+            })
         };
         let handler = prop("Handler").and_then(|v| scope.eval(&v));
         let runtime = prop("Runtime").and_then(|v| scope.eval(&v)).unwrap_or_default();
         // Normalised so `CodeUri: src/orders/` and `./src/orders` name the same folder.
-        let code_dir = code_location(ty, res, &props, &globals, &scope).map(|p| base.join(p).components().collect::<PathBuf>());
+        let code_dir =
+            code_location(ty, res, &props, &globals, &scope).map(|p| base.join(p).components().collect::<PathBuf>());
         let mut environment = BTreeMap::new();
         // Globals apply to SAM functions only.
-        let global_vars = if ty == SERVERLESS_FUNCTION { globals.pointer("/Environment/Variables") } else { None };
+        let global_vars = if ty == SERVERLESS_FUNCTION {
+            globals.pointer("/Environment/Variables")
+        } else {
+            None
+        };
         for source in [global_vars, props.pointer("/Environment/Variables")] {
-            let Some(vars) = source.and_then(Value::as_object) else { continue };
+            let Some(vars) = source.and_then(Value::as_object) else {
+                continue;
+            };
             for (k, v) in vars {
                 if let Some(s) = scope.eval(v) {
                     environment.insert(k.clone(), s);
@@ -92,12 +103,19 @@ pub fn functions(template_path: &Path, template: &Value, pseudo: &Pseudo) -> (Ve
         };
         if !dir.exists() {
             diags.push(
-                Diagnostic::warning(codes::MISSING_HANDLER, format!("{id}: code folder {} does not exist", dir.display()))
-                    .at(template_path, None),
+                Diagnostic::warning(
+                    codes::MISSING_HANDLER,
+                    format!("{id}: code folder {} does not exist", dir.display()),
+                )
+                .at(template_path, None),
             );
             continue;
         }
-        let mut files = if dir.is_file() { vec![dir.clone()] } else { walk::source_files(&dir) };
+        let mut files = if dir.is_file() {
+            vec![dir.clone()]
+        } else {
+            walk::source_files(&dir)
+        };
         let entry = handler.as_deref().and_then(|h| entry_file(&dir, h, &runtime));
         match &entry {
             Some(e) => {
@@ -109,14 +127,20 @@ pub fn functions(template_path: &Path, template: &Value, pseudo: &Pseudo) -> (Ve
                     diags.push(
                         Diagnostic::warning(
                             codes::MISSING_HANDLER,
-                            format!("{id}: no source file for handler {h} in {}; analysing the whole folder", dir.display()),
+                            format!(
+                                "{id}: no source file for handler {h} in {}; analysing the whole folder",
+                                dir.display()
+                            ),
                         )
                         .at(template_path, None),
                     );
                 }
             }
         }
-        let language = files.first().and_then(|f| Language::from_path(f)).or_else(|| language_of_runtime(&runtime));
+        let language = files
+            .first()
+            .and_then(|f| Language::from_path(f))
+            .or_else(|| language_of_runtime(&runtime));
         specs.push(FunctionSpec {
             name: id.clone(),
             path: dir,
@@ -178,7 +202,10 @@ fn entry_file(dir: &Path, handler: &str, runtime: &str) -> Option<PathBuf> {
     }
     // A compiled handler (`dist/index.handler`) whose source is TypeScript elsewhere.
     let stem = Path::new(module).file_name()?.to_str()?;
-    ["ts", "mts", "js", "mjs"].iter().map(|ext| dir.join("src").join(format!("{stem}.{ext}"))).find(|p| p.is_file())
+    ["ts", "mts", "js", "mjs"]
+        .iter()
+        .map(|ext| dir.join("src").join(format!("{stem}.{ext}")))
+        .find(|p| p.is_file())
 }
 
 fn language_of_runtime(runtime: &str) -> Option<Language> {
@@ -193,7 +220,13 @@ fn language_of_runtime(runtime: &str) -> Option<Language> {
 
 /// The platform facts of one function resource.
 fn deployment(id: &str, ty: &str, res: &Value, props: &Value, globals: &Value, scope: &Scope) -> Deployment {
-    let global = |name: &str| if ty == SERVERLESS_FUNCTION { globals.get(name) } else { None };
+    let global = |name: &str| {
+        if ty == SERVERLESS_FUNCTION {
+            globals.get(name)
+        } else {
+            None
+        }
+    };
     let function_name = props
         .get("FunctionName")
         .and_then(|v| scope.eval(v))
@@ -208,15 +241,23 @@ fn deployment(id: &str, ty: &str, res: &Value, props: &Value, globals: &Value, s
         .and_then(|v| scope.eval(v))
         .is_some_and(|t| t == "Active")
         || props.pointer("/TracingConfig/Mode").and_then(Value::as_str) == Some("Active");
-    let vpc = props.get("VpcConfig").or_else(|| global("VpcConfig")).is_some_and(|v| !v.is_null());
-    let log_group_declared = scope.template.get("Resources").and_then(Value::as_object).is_some_and(|rs| {
-        rs.values().any(|r| {
-            r.get("Type").and_then(Value::as_str) == Some("AWS::Logs::LogGroup")
-                && r.pointer("/Properties/LogGroupName")
-                    .and_then(|v| scope.eval(v))
-                    .is_some_and(|n| n.contains(id) || n.ends_with(&function_name))
+    let vpc = props
+        .get("VpcConfig")
+        .or_else(|| global("VpcConfig"))
+        .is_some_and(|v| !v.is_null());
+    let log_group_declared = scope
+        .template
+        .get("Resources")
+        .and_then(Value::as_object)
+        .is_some_and(|rs| {
+            rs.values().any(|r| {
+                r.get("Type").and_then(Value::as_str) == Some("AWS::Logs::LogGroup")
+                    && r.pointer("/Properties/LogGroupName")
+                        .and_then(|v| scope.eval(v))
+                        .is_some_and(|n| n.contains(id) || n.ends_with(&function_name))
+            })
         })
-    }) || props.pointer("/LoggingConfig/LogGroup").is_some();
+        || props.pointer("/LoggingConfig/LogGroup").is_some();
     let mut event_sources = Vec::new();
     let mut triggers = Vec::new();
     if let Some(events) = props.get("Events").and_then(Value::as_object) {
@@ -226,29 +267,46 @@ fn deployment(id: &str, ty: &str, res: &Value, props: &Value, globals: &Value, s
             match kind {
                 "SQS" => event_sources.push(("sqs".into(), arn("Queue").map(queue_arn).unwrap_or_else(|| "*".into()))),
                 "Kinesis" => event_sources.push(("kinesis".into(), arn("Stream").unwrap_or_else(|| "*".into()))),
-                "DynamoDB" => event_sources.push(("dynamodb-stream".into(), arn("Stream").unwrap_or_else(|| "*".into()))),
-                "MSK" | "SelfManagedKafka" => event_sources.push(("kafka".into(), arn("Stream").unwrap_or_else(|| "*".into()))),
+                "DynamoDB" => {
+                    event_sources.push(("dynamodb-stream".into(), arn("Stream").unwrap_or_else(|| "*".into())))
+                }
+                "MSK" | "SelfManagedKafka" => {
+                    event_sources.push(("kafka".into(), arn("Stream").unwrap_or_else(|| "*".into())))
+                }
                 "MQ" => event_sources.push(("mq".into(), arn("Broker").unwrap_or_else(|| "*".into()))),
                 _ => triggers.push((kind.to_string(), name.clone())),
             }
         }
     }
     let mut destinations = Vec::new();
-    if let Some(dlq) = props.get("DeadLetterQueue") {
-        if let Some(t) = dlq.get("TargetArn").and_then(|v| scope.eval(v)) {
-            destinations.push(t);
-        }
+    if let Some(t) = props
+        .get("DeadLetterQueue")
+        .and_then(|d| d.get("TargetArn"))
+        .and_then(|v| scope.eval(v))
+    {
+        destinations.push(t);
     }
     if let Some(t) = props.pointer("/DeadLetterConfig/TargetArn").and_then(|v| scope.eval(v)) {
         destinations.push(t);
     }
-    for path in ["/EventInvokeConfig/DestinationConfig/OnFailure/Destination", "/EventInvokeConfig/DestinationConfig/OnSuccess/Destination"] {
+    for path in [
+        "/EventInvokeConfig/DestinationConfig/OnFailure/Destination",
+        "/EventInvokeConfig/DestinationConfig/OnSuccess/Destination",
+    ] {
         if let Some(t) = props.pointer(path).and_then(|v| scope.eval(v)) {
             destinations.push(t);
         }
     }
     let _ = res;
-    Deployment { function_name, log_group_declared, tracing, vpc, event_sources, destinations, triggers }
+    Deployment {
+        function_name,
+        log_group_declared,
+        tracing,
+        vpc,
+        event_sources,
+        destinations,
+        triggers,
+    }
 }
 
 /// An event source given as a queue URL (`!Ref Queue`) or ARN, as an ARN.
@@ -260,7 +318,10 @@ fn queue_arn(v: String) -> String {
     let parts: Vec<&str> = v.trim_start_matches("https://").split('/').collect();
     match parts.as_slice() {
         [host, account, name] => {
-            let region = host.strip_prefix("sqs.").and_then(|h| h.split('.').next()).unwrap_or("*");
+            let region = host
+                .strip_prefix("sqs.")
+                .and_then(|h| h.split('.').next())
+                .unwrap_or("*");
             format!("arn:aws:sqs:{region}:{account}:{name}")
         }
         _ => v,

@@ -164,7 +164,10 @@ impl Scope<'_> {
             return Some(v.clone());
         }
         if let Some(p) = self.template.get("Parameters").and_then(|p| p.get(name)) {
-            return p.get("Default").and_then(|d| self.eval_depth(d, depth + 1)).or(Some("*".into()));
+            return p
+                .get("Default")
+                .and_then(|d| self.eval_depth(d, depth + 1))
+                .or(Some("*".into()));
         }
         let ty = self.resource_type(name)?;
         let named = |prop: &str| self.property(name, prop).and_then(|v| self.eval_depth(v, depth + 1));
@@ -174,17 +177,28 @@ impl Scope<'_> {
             "AWS::S3::Bucket" => named("BucketName").unwrap_or_else(generated),
             "AWS::SQS::Queue" => {
                 let q = named("QueueName").unwrap_or_else(generated);
-                format!("https://sqs.{}.amazonaws.com/{}/{q}", self.region.unwrap_or("*"), self.account.unwrap_or("*"))
+                format!(
+                    "https://sqs.{}.amazonaws.com/{}/{q}",
+                    self.region.unwrap_or("*"),
+                    self.account.unwrap_or("*")
+                )
             }
             "AWS::SNS::Topic" => self.arn("sns", &named("TopicName").unwrap_or_else(generated)),
-            "AWS::SecretsManager::Secret" => {
-                self.arn("secretsmanager", &format!("secret:{}-??????", named("Name").unwrap_or_else(generated)))
-            }
+            "AWS::SecretsManager::Secret" => self.arn(
+                "secretsmanager",
+                &format!("secret:{}-??????", named("Name").unwrap_or_else(generated)),
+            ),
             "AWS::SSM::Parameter" => named("Name").unwrap_or_else(generated),
             "AWS::Lambda::Function" | "AWS::Serverless::Function" => named("FunctionName").unwrap_or_else(generated),
-            "AWS::StepFunctions::StateMachine" | "AWS::Serverless::StateMachine" => {
-                self.arn("states", &format!("stateMachine:{}", named("StateMachineName").or_else(|| named("Name")).unwrap_or_else(generated)))
-            }
+            "AWS::StepFunctions::StateMachine" | "AWS::Serverless::StateMachine" => self.arn(
+                "states",
+                &format!(
+                    "stateMachine:{}",
+                    named("StateMachineName")
+                        .or_else(|| named("Name"))
+                        .unwrap_or_else(generated)
+                ),
+            ),
             "AWS::Kinesis::Stream" => named("Name").unwrap_or_else(generated),
             "AWS::Events::EventBus" => named("Name").unwrap_or_else(generated),
             "AWS::KMS::Key" => "*".into(),
@@ -197,7 +211,9 @@ impl Scope<'_> {
         let ty = self.resource_type(id)?;
         let name = || self.reference(id, depth + 1).unwrap_or_else(|| "*".into());
         Some(match (ty, attr) {
-            ("AWS::DynamoDB::Table" | "AWS::Serverless::SimpleTable", "Arn") => self.arn("dynamodb", &format!("table/{}", name())),
+            ("AWS::DynamoDB::Table" | "AWS::Serverless::SimpleTable", "Arn") => {
+                self.arn("dynamodb", &format!("table/{}", name()))
+            }
             ("AWS::DynamoDB::Table", "StreamArn") => self.arn("dynamodb", &format!("table/{}/stream/*", name())),
             ("AWS::S3::Bucket", "Arn") => format!("arn:{}:s3:::{}", self.partition.unwrap_or("aws"), name()),
             ("AWS::S3::Bucket", "DomainName" | "RegionalDomainName") => format!("{}.s3.amazonaws.com", name()),
@@ -205,11 +221,19 @@ impl Scope<'_> {
             ("AWS::SQS::Queue", "QueueName") => queue_name(&name()).to_string(),
             ("AWS::SNS::Topic", "TopicName") => name().rsplit(':').next().unwrap_or("*").to_string(),
             ("AWS::SNS::Topic", "TopicArn") => name(),
-            ("AWS::Lambda::Function" | "AWS::Serverless::Function", "Arn") => self.arn("lambda", &format!("function:{}", name())),
+            ("AWS::Lambda::Function" | "AWS::Serverless::Function", "Arn") => {
+                self.arn("lambda", &format!("function:{}", name()))
+            }
             ("AWS::Kinesis::Stream", "Arn") => self.arn("kinesis", &format!("stream/{}", name())),
-            ("AWS::IAM::Role", "Arn") => format!("arn:{}:iam::{}:role/{}", self.partition.unwrap_or("aws"), self.account.unwrap_or("*"), name()),
+            ("AWS::IAM::Role", "Arn") => format!(
+                "arn:{}:iam::{}:role/{}",
+                self.partition.unwrap_or("aws"),
+                self.account.unwrap_or("*"),
+                name()
+            ),
             ("AWS::KMS::Key", "Arn") => self.arn("kms", "key/*"),
-            ("AWS::SecretsManager::Secret", _) | ("AWS::StepFunctions::StateMachine" | "AWS::Serverless::StateMachine", _) => name(),
+            ("AWS::SecretsManager::Secret", _)
+            | ("AWS::StepFunctions::StateMachine" | "AWS::Serverless::StateMachine", _) => name(),
             ("AWS::Events::EventBus", "Arn") => self.arn("events", &format!("event-bus/{}", name())),
             (_, "Arn") => "*".into(),
             _ => "*".into(),
@@ -226,13 +250,25 @@ impl Scope<'_> {
     }
 }
 
+/// The queue name at the end of a queue URL.
+fn queue_name(url: &str) -> &str {
+    url.trim_end_matches('/').rsplit('/').next().unwrap_or(url)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use serde_json::json;
 
     fn scope(t: &Value) -> Scope<'_> {
-        Scope { template: t, account: None, region: None, partition: None, stack_name: None, parameters: None }
+        Scope {
+            template: t,
+            account: None,
+            region: None,
+            partition: None,
+            stack_name: None,
+            parameters: None,
+        }
     }
 
     #[test]
@@ -248,16 +284,20 @@ mod tests {
         });
         let s = scope(&t);
         assert_eq!(s.eval(&json!({"Ref": "Orders"})).unwrap(), "prod-orders");
-        assert_eq!(s.eval(&json!({"Fn::GetAtt": ["Orders", "Arn"]})).unwrap(), "arn:aws:dynamodb:*:*:table/prod-orders");
-        assert_eq!(s.eval(&json!({"Ref": "Queue"})).unwrap(), "https://sqs.*.amazonaws.com/*/*Queue*");
+        assert_eq!(
+            s.eval(&json!({"Fn::GetAtt": ["Orders", "Arn"]})).unwrap(),
+            "arn:aws:dynamodb:*:*:table/prod-orders"
+        );
+        assert_eq!(
+            s.eval(&json!({"Ref": "Queue"})).unwrap(),
+            "https://sqs.*.amazonaws.com/*/*Queue*"
+        );
         assert_eq!(s.eval(&json!({"Ref": "Topic"})).unwrap(), "arn:aws:sns:*:*:receipts");
         assert_eq!(s.eval(&json!({"Ref": "Bucket"})).unwrap(), "*-invoices");
-        assert_eq!(s.eval(&json!({"Fn::Join": ["/", ["a", {"Ref": "Stage"}]]})).unwrap(), "a/prod");
+        assert_eq!(
+            s.eval(&json!({"Fn::Join": ["/", ["a", {"Ref": "Stage"}]]})).unwrap(),
+            "a/prod"
+        );
         assert_eq!(s.eval(&json!({"Fn::Sub": ["${X}-y", {"X": "x"}]})).unwrap(), "x-y");
     }
-}
-
-/// The queue name at the end of a queue URL.
-fn queue_name(url: &str) -> &str {
-    url.trim_end_matches('/').rsplit('/').next().unwrap_or(url)
 }

@@ -23,7 +23,11 @@ pub fn parse(text: &str) -> Option<SamConfig> {
     let env = doc.get("default")?.as_table()?;
     let get = |key: &str| -> Option<String> {
         ["deploy", "global"].iter().find_map(|section| {
-            env.get(*section)?.get("parameters")?.get(key)?.as_str().map(String::from)
+            env.get(*section)?
+                .get("parameters")?
+                .get(key)?
+                .as_str()
+                .map(String::from)
         })
     };
     let mut parameters = BTreeMap::new();
@@ -34,7 +38,11 @@ pub fn parse(text: &str) -> Option<SamConfig> {
             }
         }
     }
-    Some(SamConfig { stack_name: get("stack_name"), region: get("region"), parameters })
+    Some(SamConfig {
+        stack_name: get("stack_name"),
+        region: get("region"),
+        parameters,
+    })
 }
 
 /// `A="x y" B=z` → [`A="x y"`, `B=z`]: spaces inside quotes do not split.

@@ -15,9 +15,14 @@ pub enum TemplateError {
 }
 
 pub fn load(path: &Path) -> Result<Value, TemplateError> {
-    let text = std::fs::read_to_string(path)
-        .map_err(|source| TemplateError::Read { path: path.display().to_string(), source })?;
-    parse(&text).map_err(|message| TemplateError::Parse { path: path.display().to_string(), message })
+    let text = std::fs::read_to_string(path).map_err(|source| TemplateError::Read {
+        path: path.display().to_string(),
+        source,
+    })?;
+    parse(&text).map_err(|message| TemplateError::Parse {
+        path: path.display().to_string(),
+        message,
+    })
 }
 
 pub fn parse(text: &str) -> Result<Value, String> {
@@ -96,7 +101,8 @@ mod tests {
 
     #[test]
     fn short_tags_become_long_forms() {
-        let v = parse("A: !Ref T\nB: !GetAtt Q.Arn\nC: !Sub '${AWS::StackName}-x'\nD: !Join ['-', [a, !Ref S]]\n").unwrap();
+        let v =
+            parse("A: !Ref T\nB: !GetAtt Q.Arn\nC: !Sub '${AWS::StackName}-x'\nD: !Join ['-', [a, !Ref S]]\n").unwrap();
         assert_eq!(v["A"], json!({"Ref": "T"}));
         assert_eq!(v["B"], json!({"Fn::GetAtt": ["Q", "Arn"]}));
         assert_eq!(v["C"], json!({"Fn::Sub": "${AWS::StackName}-x"}));

@@ -1,0 +1,227 @@
+//! JavaScript and TypeScript analysis (AWS SDK v2 and v3): the function's files and the
+//! local modules they import are parsed, names are resolved across them, and every SDK
+//! call becomes an [`SdkCall`](crate::sources::SdkCall); what cannot be known is a warning.
+//!
+//! Layout: `parse` (files → trees), `imports` (module graph), `exports` (what a module
+//! exports), `bindings` + `declarations` (scopes: what a name is), `eval` + `functions`
+//! (what an expression may be, calls followed with their arguments), `values` + `sdk`
+//! (the value model and the SDK's exports), `hints` (strings → resource hints), `params`
+//! (input objects), `calls` (call matching), `helpers` (uploads, presigners, paginators,
+//! waiters, credential providers), `reach` (helpers nothing calls).
+
+mod bindings;
+mod calls;
+mod declarations;
+mod eval;
+mod exports;
+mod functions;
+mod helpers;
+mod hints;
+mod imports;
+mod outputs;
+mod params;
+mod parse;
+mod powertools;
+mod reach;
+mod sdk;
+mod syntax;
+mod values;
+
+#[cfg(test)]
+mod tests;
+
+use std::collections::{BTreeMap, HashMap, VecDeque};
+use std::path::{Path, PathBuf};
+
+use tree_sitter::Node;
+
+use crate::catalog::Catalog;
+use crate::diagnostics::{Diagnostic, codes};
+use crate::sources::{CodeFacts, SdkCall, walk};
+
+use self::calls::Found;
+use self::eval::Eval;
+use self::imports::{Resolution, Specifier};
+use self::parse::ParsedFile;
+use self::values::{At, FileId, Sdk};
+
+/// Most files one function's module graph may hold.
+const MAX_FILES: usize = 2_000;
+
+/// Analyses one function's JS/TS files (entry first when known).
+pub fn analyze_function(root: &Path, files: &[PathBuf], catalog: &Catalog) -> CodeFacts {
+    let mut diagnostics = Vec::new();
+    let (parsed, links, specs) = load(root, files, &mut diagnostics);
+    let paths: Vec<PathBuf> = parsed.iter().map(|f| f.path.clone()).collect();
+    unknown_packages(&parsed, &specs, catalog, &mut diagnostics);
+
+    let mut ev = Eval::new(&parsed, links, catalog);
+    let nodes: Vec<Vec<Node<'_>>> = parsed.iter().map(call_nodes).collect();
+    ev.index_callsites(&nodes);
+
+    let uses_v2 = specs
+        .iter()
+        .flatten()
+        .any(|s| s.spec == "aws-sdk" || s.spec.starts_with("aws-sdk/"));
+    let mut found = Found {
+        uses_v2,
+        dead: reach::dead_functions(&ev),
+        ..Found::default()
+    };
+    let mut news = Vec::new();
+    for (file, list) in nodes.iter().enumerate() {
+        for node in list {
+            let at = At::new(file, *node);
+            calls::match_node(&ev, at, &mut found);
+            if node.kind() == syntax::NEW_EXPRESSION {
+                news.push(at);
+            }
+        }
+    }
+    calls::unsent_commands(&ev, &news, &mut found);
+
+    diagnostics.append(&mut found.diagnostics);
+    diagnostics.sort();
+    diagnostics.dedup();
+    CodeFacts {
+        calls: tidy(found.calls),
+        diagnostics,
+        files: paths,
+    }
+}
+
+/// Per file: the local modules its specifiers name.
+type Links = Vec<HashMap<String, FileId>>;
+
+/// Parses the given files and every local module they import, breadth first.
+fn load(
+    root: &Path,
+    files: &[PathBuf],
+    diagnostics: &mut Vec<Diagnostic>,
+) -> (Vec<ParsedFile>, Links, Vec<Vec<Specifier>>) {
+    let mut queue: VecDeque<PathBuf> = files.iter().map(|f| imports::normalize(f)).collect();
+    let mut index: HashMap<PathBuf, FileId> = HashMap::new();
+    let mut parsed: Vec<ParsedFile> = Vec::new();
+    let mut pending: Vec<(FileId, String, PathBuf)> = Vec::new();
+    let mut all_specs = Vec::new();
+    while let Some(path) = queue.pop_front() {
+        if index.contains_key(&path) || parsed.len() >= MAX_FILES || skipped(&path) {
+            continue;
+        }
+        let Some(file) = parse::parse_file(&path, diagnostics) else {
+            continue;
+        };
+        let id = parsed.len();
+        index.insert(path.clone(), id);
+        let specs = imports::specifiers(&file);
+        for spec in &specs {
+            if !imports::is_relative(&spec.spec) {
+                continue;
+            }
+            match imports::resolve_relative(&path, &spec.spec, root) {
+                Resolution::Local(target) => {
+                    let target = imports::normalize(&target);
+                    queue.push_back(target.clone());
+                    pending.push((id, spec.spec.clone(), target));
+                }
+                Resolution::Outside => diagnostics.push(
+                    Diagnostic::warning(
+                        codes::UNREADABLE_FILE,
+                        format!("`{}` is outside the function's folder: not analysed", spec.spec),
+                    )
+                    .at(&path, Some(spec.line)),
+                ),
+                Resolution::Missing => diagnostics.push(
+                    Diagnostic::warning(
+                        codes::UNREADABLE_FILE,
+                        format!("local module `{}` not found", spec.spec),
+                    )
+                    .at(&path, Some(spec.line)),
+                ),
+            }
+        }
+        parsed.push(file);
+        all_specs.push(specs);
+    }
+    let mut links = vec![HashMap::new(); parsed.len()];
+    for (from, spec, target) in pending {
+        if let Some(&to) = index.get(&target) {
+            links[from].insert(spec, to);
+        }
+    }
+    (parsed, links, all_specs)
+}
+
+/// Dependencies, declaration files and non-JS files are not the function's code.
+fn skipped(path: &Path) -> bool {
+    let in_dependencies = path
+        .components()
+        .any(|c| c.as_os_str().to_str().is_some_and(walk::is_skipped_dir));
+    let declaration = path
+        .file_name()
+        .and_then(|n| n.to_str())
+        .is_some_and(|n| n.ends_with(".d.ts"));
+    in_dependencies || declaration || parse::Grammar::for_path(path).is_none()
+}
+
+/// Every call and `new` expression of a file, in source order.
+fn call_nodes(file: &ParsedFile) -> Vec<Node<'_>> {
+    let mut out = Vec::new();
+    syntax::walk(file.root(), |n, enter| {
+        if enter && matches!(n.kind(), syntax::CALL_EXPRESSION | syntax::NEW_EXPRESSION) {
+            out.push(n);
+        }
+        enter
+    });
+    out
+}
+
+/// `@aws-sdk/client-x` packages the catalog does not know.
+fn unknown_packages(
+    files: &[ParsedFile],
+    specs: &[Vec<Specifier>],
+    catalog: &Catalog,
+    diagnostics: &mut Vec<Diagnostic>,
+) {
+    for (f, specs) in files.iter().zip(specs) {
+        for spec in specs {
+            if let Some(Sdk::UnknownService(pkg)) = sdk::package(&spec.spec, catalog) {
+                diagnostics.push(
+                    Diagnostic::warning(
+                        codes::UNKNOWN_SERVICE,
+                        format!("`{pkg}` is not a service the catalog knows; its calls are not analysed"),
+                    )
+                    .at(&f.path, Some(spec.line)),
+                );
+            }
+        }
+    }
+}
+
+/// Sorted by place, duplicates removed; a call seen both with and without foreign
+/// credentials keeps the function's own (it may run with them).
+fn tidy(calls: Vec<SdkCall>) -> Vec<SdkCall> {
+    let mut merged: BTreeMap<SdkCall, bool> = BTreeMap::new();
+    for mut c in calls {
+        for hints in c.params.values_mut() {
+            hints.sort();
+            hints.dedup();
+        }
+        let foreign = c.foreign_credentials;
+        c.foreign_credentials = false;
+        merged.entry(c).and_modify(|f| *f &= foreign).or_insert(foreign);
+    }
+    let mut out: Vec<SdkCall> = merged
+        .into_iter()
+        .map(|(mut c, foreign)| {
+            c.foreign_credentials = foreign;
+            c
+        })
+        .collect();
+    out.sort_by(|a, b| {
+        (&a.file, a.line, &a.call)
+            .cmp(&(&b.file, b.line, &b.call))
+            .then_with(|| a.cmp(b))
+    });
+    out
+}
