@@ -297,9 +297,11 @@ impl<'t> Eval<'t> {
                 Value::Env => push_unique(&mut out, Value::Str(crate::sources::Hint::env(name))),
                 Value::Sdk(s) => {
                     let derived = match s {
-                        Sdk::Result { service, operation, input: Some(input) } => {
-                            super::outputs::derive(self, service, operation, name, *input)
-                        }
+                        Sdk::Result {
+                            service,
+                            operation,
+                            input: Some(input),
+                        } => super::outputs::derive(self, service, operation, name, *input),
                         _ => None,
                     };
                     match derived {

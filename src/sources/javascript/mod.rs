@@ -7,9 +7,11 @@
 //! (what an expression may be, calls followed with their arguments), `values` + `sdk`
 //! (the value model and the SDK's exports), `hints` (strings → resource hints), `params`
 //! (input objects), `calls` (call matching), `helpers` (uploads, presigners, paginators,
-//! waiters, credential providers), `reach` (helpers nothing calls).
+//! waiters, credential providers), `powertools` (Powertools parameters and idempotency),
+//! `outputs` (names one call returns and the next passes), `reach` (helpers nothing calls).
 
 mod bindings;
+mod builtins;
 mod calls;
 mod declarations;
 mod eval;

@@ -22,8 +22,14 @@ enum Part {
 
 use Part::{Any, Lit, Member, Replaced};
 
-const QUEUE_URL: &[Part] =
-    &[Lit("https://sqs."), Any("region"), Lit(".amazonaws.com/"), Any("account"), Lit("/"), Member("QueueName")];
+const QUEUE_URL: &[Part] = &[
+    Lit("https://sqs."),
+    Any("region"),
+    Lit(".amazonaws.com/"),
+    Any("account"),
+    Lit("/"),
+    Member("QueueName"),
+];
 
 /// (service, operation, output member, how the output is built).
 const DERIVED: &[(&str, &str, &str, &[Part])] = &[
@@ -33,25 +39,50 @@ const DERIVED: &[(&str, &str, &str, &[Part])] = &[
         "sns",
         "CreateTopic",
         "TopicArn",
-        &[Lit("arn:"), Any("partition"), Lit(":sns:"), Any("region"), Lit(":"), Any("account"), Lit(":"), Member("Name")],
+        &[
+            Lit("arn:"),
+            Any("partition"),
+            Lit(":sns:"),
+            Any("region"),
+            Lit(":"),
+            Any("account"),
+            Lit(":"),
+            Member("Name"),
+        ],
     ),
     (
         "stepfunctions",
         "StartExecution",
         "executionArn",
-        &[Replaced("stateMachineArn", ":stateMachine:", ":execution:"), Lit(":"), Member("name")],
+        &[
+            Replaced("stateMachineArn", ":stateMachine:", ":execution:"),
+            Lit(":"),
+            Member("name"),
+        ],
     ),
     (
         "stepfunctions",
         "StartSyncExecution",
         "executionArn",
-        &[Replaced("stateMachineArn", ":stateMachine:", ":express:"), Lit(":"), Member("name")],
+        &[
+            Replaced("stateMachineArn", ":stateMachine:", ":express:"),
+            Lit(":"),
+            Member("name"),
+        ],
     ),
 ];
 
 /// The values `output` of a call with `input` may be, when the table knows how it is built.
-pub fn derive<'t>(ev: &Eval<'t>, service: &str, operation: &str, output: &str, input: At<'t>) -> Option<Vec<Value<'t>>> {
-    let (_, _, _, parts) = DERIVED.iter().find(|(s, o, m, _)| *s == service && *o == operation && *m == output)?;
+pub fn derive<'t>(
+    ev: &Eval<'t>,
+    service: &str,
+    operation: &str,
+    output: &str,
+    input: At<'t>,
+) -> Option<Vec<Value<'t>>> {
+    let (_, _, _, parts) = DERIVED
+        .iter()
+        .find(|(s, o, m, _)| *s == service && *o == operation && *m == output)?;
     let values = ev.eval(input);
     let mut built: Vec<Hint> = vec![Hint { pieces: Vec::new() }];
     for part in *parts {
@@ -66,7 +97,11 @@ pub fn derive<'t>(ev: &Eval<'t>, service: &str, operation: &str, output: &str, i
         };
         built = built
             .iter()
-            .flat_map(|prefix| alternatives.iter().map(move |alt| Hint::concat([prefix.clone(), alt.clone()])))
+            .flat_map(|prefix| {
+                alternatives
+                    .iter()
+                    .map(move |alt| Hint::concat([prefix.clone(), alt.clone()]))
+            })
             .take(8)
             .collect();
     }

@@ -112,6 +112,7 @@ fixture_tests!(
     ts_enums_and_builders,
     v2_promisify,
     ts_powertools,
+    derived_outputs,
 );
 
 /// The calls as `service.Operation param=hint|hint ...` lines, for focused assertions.
@@ -288,4 +289,27 @@ fn many_calls_in_one_file_stay_fast() {
         "took {:?}",
         started.elapsed()
     );
+}
+
+#[test]
+fn circular_imports_and_self_references_terminate() {
+    let a = format!(
+        "{S3_PRELUDE}const b = require('./b');\nexports.bucket = b.name + '-a';\n\
+         exports.handler = async () => s3.send(new GetObjectCommand({{ Bucket: exports.bucket, Key: b.key() }}));\n"
+    );
+    let b = "const a = require('./a');\nexports.name = a.bucket;\nexports.key = () => exports.key();\nlet x = x + 1;\n";
+    let snapshot = analyze_sources(&[("a.js", &a), ("b.js", b)]);
+    assert_eq!(snapshot.calls.len(), 1, "{:?}", lines(&snapshot));
+}
+
+#[test]
+fn non_utf8_bytes_do_not_stop_analysis() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let mut bytes = format!("{S3_PRELUDE}// caf").into_bytes();
+    bytes.extend_from_slice(&[0xe9, 0xff, b'\n']);
+    bytes
+        .extend_from_slice(b"exports.handler = () => s3.send(new GetObjectCommand({ Bucket: 'latin1', Key: 'k' }));\n");
+    std::fs::write(dir.path().join("index.js"), bytes).expect("write");
+    let snapshot = analyze_dir(dir.path());
+    assert_eq!(lines(&snapshot), vec!["s3.GetObject Bucket=latin1 Key=k"]);
 }

@@ -115,7 +115,10 @@ pub fn scan(env: &Env<'_>, unreachable: &BTreeSet<ScopeId>, catalog: &Catalog, f
             let mut outcome = env.call_outcome(node, &ctx);
             // Another alternative of the receiver resolved the call: not a missing operation.
             let resolved = !outcome.ops.is_empty()
-                || outcome.value.iter().any(|v| matches!(v, Value::Paginator(..) | Value::Waiter(..) | Value::Res(_)));
+                || outcome
+                    .value
+                    .iter()
+                    .any(|v| matches!(v, Value::Paginator(..) | Value::Waiter(..) | Value::Res(_)));
             if resolved {
                 outcome.warnings.retain(|(code, _)| *code != codes::UNKNOWN_OPERATION);
             }

@@ -14,6 +14,9 @@ use super::parse::named_children;
 use super::value::{Vals, Value, extend, push, unknown};
 use super::{builtins, clients, powertools, resource_api, responses};
 
+/// Elements of a literal list or dict the analysis keeps.
+const MAX_ELEMENTS: usize = 64;
+
 /// Reasons too vague to show: the expression text replaces them.
 const GENERIC_REASONS: &[&str] = &["item", "call", "dict value", "element", "environment variable"];
 
@@ -110,6 +113,11 @@ impl<'t> Env<'t> {
                 let mut elements = Vec::new();
                 let mut open = false;
                 for c in named_children(node) {
+                    // A long literal table (generated data) says nothing more past this.
+                    if elements.len() >= MAX_ELEMENTS {
+                        open = true;
+                        break;
+                    }
                     match c.kind() {
                         k::LIST_SPLAT => {
                             let inner = c.named_child(0).map(|n| self.eval(n, ctx)).unwrap_or_default();
@@ -217,6 +225,10 @@ impl<'t> Env<'t> {
         let mut entries = Vec::new();
         let mut open = false;
         for c in named_children(node) {
+            if entries.len() >= MAX_ELEMENTS {
+                open = true;
+                break;
+            }
             match c.kind() {
                 k::PAIR => {
                     let key = c
