@@ -234,3 +234,66 @@ fn imports_never_leave_the_root() {
     assert_eq!(facts.files, vec![handler]);
     assert!(facts.calls.is_empty());
 }
+
+/// The rendered hints of `member` over the SdkCalls of a one-file function.
+fn hints_for(code: &str, member: &str) -> Vec<String> {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("handler.py");
+    std::fs::write(&path, code).unwrap();
+    let facts = analyze_function(dir.path(), &[path], Catalog::embedded());
+    let mut out: Vec<String> = facts
+        .calls
+        .iter()
+        .flat_map(|c| c.params.get(member).into_iter().flatten().map(render))
+        .collect();
+    out.sort();
+    out.dedup();
+    out
+}
+
+#[test]
+fn hints_keep_their_kind() {
+    let code = r#"
+import os, boto3
+s3 = boto3.client("s3")
+B = os.environ.get("BUCKET", "fallback")
+def handler(event, context):
+    s3.put_object(Bucket=B, Key=f"uploads/{event['u']}/a.png")
+    s3.put_object(Bucket="lit", Key="%s/%s" % ("logs", event["d"]))
+"#;
+    assert_eq!(hints_for(code, "Bucket"), ["${env:BUCKET}", "lit"]);
+    assert_eq!(
+        hints_for(code, "Key"),
+        ["logs/{event[\"d\"]}", "uploads/{event['u']}/a.png"]
+    );
+}
+
+#[test]
+fn loops_over_literal_lists_give_several_hints() {
+    let code = r#"
+import boto3
+ddb = boto3.client("dynamodb")
+TABLES = ["orders", "payments"]
+def handler(event, context):
+    for t in TABLES:
+        ddb.describe_table(TableName=t)
+    for q in ("a", "b"):
+        boto3.client("sqs").get_queue_url(QueueName="jobs-" + q)
+"#;
+    assert_eq!(hints_for(code, "TableName"), ["orders", "payments"]);
+    assert_eq!(hints_for(code, "QueueName"), ["jobs-a", "jobs-b"]);
+}
+
+#[test]
+fn names_resolve_through_helpers_and_returns() {
+    let code = r#"
+import os, boto3
+def table_name(suffix):
+    return os.environ["STAGE"] + "-" + suffix
+def save(client, name):
+    client.put_item(TableName=name, Item={})
+def handler(event, context):
+    save(boto3.client("dynamodb"), table_name("orders"))
+"#;
+    assert_eq!(hints_for(code, "TableName"), ["${env:STAGE}-orders"]);
+}
