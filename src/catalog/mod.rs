@@ -85,6 +85,10 @@ pub struct ResourceRef {
     pub transforms: BTreeMap<String, String>,
     #[serde(default)]
     pub required: Option<bool>,
+    /// Variable → the value the service uses when the member is absent
+    /// (`EventBusName` → `default`).
+    #[serde(default)]
+    pub defaults: BTreeMap<String, String>,
 }
 
 #[derive(Debug, Clone, Deserialize)]

@@ -250,15 +250,24 @@ pub fn hint_segs(hint: &Hint, transform: Transform) -> Vec<Seg> {
     }
     let mut segs = Vec::new();
     let last = hint.pieces.len().saturating_sub(1);
-    for (i, piece) in hint.pieces.iter().enumerate() {
+    // A queue URL built from parts (`https://sqs.${region}.amazonaws.com/${acct}/orders`):
+    // the name is what follows the last literal `/`.
+    let start = match transform {
+        Transform::QueueUrl => hint
+            .pieces
+            .iter()
+            .rposition(|p| matches!(p, Piece::Literal(s) if s.contains('/')))
+            .unwrap_or(0),
+        _ => 0,
+    };
+    for (i, piece) in hint.pieces.iter().enumerate().skip(start) {
         match piece {
             Piece::Literal(s) => {
                 let mut s = s.as_str();
                 if i == 0 && transform == Transform::StripLeadingSlash {
                     s = s.trim_start_matches('/');
                 }
-                if i == 0 && transform == Transform::QueueUrl && s.contains('/') {
-                    // A URL with an unknown tail: keep only what follows the last slash.
+                if i == start && transform == Transform::QueueUrl && s.contains('/') {
                     s = s.rsplit('/').next().unwrap_or("");
                 }
                 segs.push(Seg::Lit(s.to_string()));
@@ -333,6 +342,14 @@ mod tests {
         assert_eq!(secret, vec![Seg::Lit("prod/db-??????".into())]);
         let param = hint_segs(&Hint::literal("/app/key"), Transform::StripLeadingSlash);
         assert_eq!(param, vec![Seg::Lit("app/key".into())]);
+        let url = Hint::concat([
+            Hint::literal("https://sqs."),
+            Hint::unknown("region"),
+            Hint::literal(".amazonaws.com/"),
+            Hint::unknown("account"),
+            Hint::literal("/retries"),
+        ]);
+        assert_eq!(hint_segs(&url, Transform::QueueUrl), vec![Seg::Lit("retries".into())]);
         let arn = hint_segs(&Hint::literal("arn:aws:sns:us-east-1:1:t"), Transform::WholeArn);
         assert_eq!(arn, vec![Seg::Lit("arn:aws:sns:us-east-1:1:t".into())]);
     }

@@ -155,9 +155,14 @@ pub fn patterns_for_action(op: &Operation, action: &str, params: &BTreeMap<Strin
         let min = refs.iter().map(|r| r.from.len()).min().unwrap_or(0);
         chosen = refs.iter().copied().filter(|r| r.from.len() == min).take(1).collect();
     } else {
-        let max = chosen.iter().map(|r| r.from.len()).max().unwrap_or(0);
-        chosen.retain(|r| r.from.len() == max);
-        chosen.truncate(1);
+        // Every covered resource type is authorized (SES SendEmail: the identity and the
+        // configuration set), except one whose members are a strict subset of another's
+        // (a table when the call targets its index).
+        let all = chosen.clone();
+        chosen.retain(|r| {
+            !all.iter().any(|o| o.from.len() > r.from.len() && r.from.iter().all(|m| o.from.contains(m)))
+        });
+        chosen.dedup_by(|a, b| a.resource_type == b.resource_type);
     }
     let mut out = Vec::new();
     for r in chosen {
@@ -176,19 +181,28 @@ pub fn fill_resource(r: &ResourceRef, params: &BTreeMap<String, Vec<Hint>>) -> V
     {
         return hints.iter().map(|h| whole_arn(h, &r.arn)).collect::<Vec<_>>();
     }
-    // Each variable's candidate segment lists, then their product.
-    let vars: Vec<(&String, Vec<Vec<Seg>>)> = r
-        .vars
-        .iter()
-        .map(|(var, member)| {
-            let transform = transform_of(r.transforms.get(var).map(String::as_str));
-            let values = params
-                .get(member)
-                .map(|hs| hs.iter().map(|h| hint_segs(h, transform)).collect())
-                .unwrap_or_else(|| vec![vec![Seg::Any]]);
-            (var, values)
-        })
-        .collect();
+    // Each template variable's candidate values, then their product. A variable is filled
+    // from its member; else from a member of a list element with the variable's name
+    // (`Entries[].EventBusName`); else the service's default (PutEvents → `default`).
+    let mut vars: Vec<(String, Vec<Vec<Seg>>)> = Vec::new();
+    for var in template_vars(&r.arn) {
+        let transform = transform_of(r.transforms.get(&var).map(String::as_str));
+        let hints = r.vars.get(&var).and_then(|m| params.get(m)).or_else(|| nested_member(params, &var));
+        let values = match (hints, r.defaults.get(&var)) {
+            (Some(hs), _) => {
+                // A value that is itself a whole ARN replaces the template.
+                if let [h] = hs.as_slice()
+                    && h.as_literal().is_some_and(|l| l.starts_with("arn:"))
+                {
+                    return vec![whole_arn(h, &r.arn)];
+                }
+                hs.iter().map(|h| hint_segs(h, transform)).collect()
+            }
+            (None, Some(default)) => vec![vec![Seg::Lit(default.clone())]],
+            (None, None) => vec![vec![Seg::Any]],
+        };
+        vars.push((var, values));
+    }
     let mut combos: Vec<BTreeMap<&str, Vec<Seg>>> = vec![BTreeMap::new()];
     for (var, values) in &vars {
         let mut next = Vec::new();
@@ -208,6 +222,27 @@ pub fn fill_resource(r: &ResourceRef, params: &BTreeMap<String, Vec<Hint>>) -> V
         .into_iter()
         .map(|combo| ResourcePattern::from_template(&r.arn, |var| combo.get(var).cloned()))
         .collect()
+}
+
+/// The name variables of an ARN template (not Partition, Region, Account).
+fn template_vars(template: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut rest = template;
+    while let Some(i) = rest.find("${") {
+        let after = &rest[i + 2..];
+        let Some(end) = after.find('}') else { break };
+        let var = &after[..end];
+        if !matches!(var, "Partition" | "Region" | "Account") && !out.iter().any(|v| v == var) {
+            out.push(var.to_string());
+        }
+        rest = &after[end + 1..];
+    }
+    out
+}
+
+/// Hints of a nested member named `name` (`Entries.EventBusName`, `Entries[].EventBusName`).
+fn nested_member<'a>(params: &'a BTreeMap<String, Vec<Hint>>, name: &str) -> Option<&'a Vec<Hint>> {
+    params.iter().find(|(k, _)| k.rsplit(['.', ']']).next() == Some(name) && k.contains('.')).map(|(_, v)| v)
 }
 
 fn whole_arn(hint: &Hint, template: &str) -> ResourcePattern {

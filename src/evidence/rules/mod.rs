@@ -2,9 +2,13 @@
 //! One rule per file, each with its why and its tests; `apply` runs them in order.
 
 mod batch_tables;
+mod bedrock_model;
+pub mod conditional;
 mod copy_source;
 mod indirect_s3;
+mod lambda_qualifier;
 mod partiql;
+pub mod session_resources;
 mod transact;
 
 use crate::catalog::Catalog;
@@ -34,6 +38,9 @@ type Rule = fn(&SdkCall, &Catalog) -> Option<Outcome>;
 pub const RULES: &[(&str, Rule)] = &[
     ("transact-items", transact::apply),
     ("batch-tables", batch_tables::apply),
+    ("bedrock-model", bedrock_model::apply),
+    ("conditional-actions", conditional::apply),
+    ("lambda-qualifier", lambda_qualifier::apply),
     ("partiql-statement", partiql::apply),
     ("copy-source", copy_source::apply),
     ("indirect-s3-read", indirect_s3::apply),

@@ -10,6 +10,22 @@ use crate::sources::SdkCall;
 use super::super::static_facts::needs_via_operation;
 use super::{Outcome, RuleNeed};
 
+/// The action and table resources of one item kind. `ConditionCheckItem` is an IAM
+/// action with no API operation of its own: it takes the table as PutItem does.
+fn item_needs(
+    catalog: &Catalog,
+    op: &str,
+    params: &std::collections::BTreeMap<String, Vec<crate::sources::Hint>>,
+) -> Vec<(String, crate::evidence::ResourcePattern)> {
+    if catalog.operation("dynamodb", op).is_some() {
+        return needs_via_operation(catalog, "dynamodb", op, params);
+    }
+    needs_via_operation(catalog, "dynamodb", "PutItem", params)
+        .into_iter()
+        .map(|(_, r)| (format!("dynamodb:{op}"), r))
+        .collect()
+}
+
 fn item_operation(kind: &str) -> Option<&'static str> {
     match kind {
         "Put" => Some("PutItem"),
@@ -41,7 +57,7 @@ pub fn apply(call: &SdkCall, catalog: &Catalog) -> Option<Outcome> {
         let mut needs = Vec::new();
         for kind in kinds {
             let op = item_operation(kind).unwrap_or_default();
-            for (action, resource) in needs_via_operation(catalog, "dynamodb", op, &call.params) {
+            for (action, resource) in item_needs(catalog, op, &call.params) {
                 needs.push(RuleNeed {
                     action,
                     resource,
@@ -54,7 +70,7 @@ pub fn apply(call: &SdkCall, catalog: &Catalog) -> Option<Outcome> {
     }
     let mut needs = Vec::new();
     for (op, element) in known {
-        for (action, resource) in needs_via_operation(catalog, "dynamodb", op, &element.params) {
+        for (action, resource) in item_needs(catalog, op, &element.params) {
             needs.push(RuleNeed {
                 action,
                 resource,
