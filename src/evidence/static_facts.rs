@@ -160,7 +160,8 @@ pub fn patterns_for_action(op: &Operation, action: &str, params: &BTreeMap<Strin
         // (a table when the call targets its index).
         let all = chosen.clone();
         chosen.retain(|r| {
-            !all.iter().any(|o| o.from.len() > r.from.len() && r.from.iter().all(|m| o.from.contains(m)))
+            !all.iter()
+                .any(|o| o.from.len() > r.from.len() && r.from.iter().all(|m| o.from.contains(m)))
         });
         chosen.dedup_by(|a, b| a.resource_type == b.resource_type);
     }
@@ -187,7 +188,11 @@ pub fn fill_resource(r: &ResourceRef, params: &BTreeMap<String, Vec<Hint>>) -> V
     let mut vars: Vec<(String, Vec<Vec<Seg>>)> = Vec::new();
     for var in template_vars(&r.arn) {
         let transform = transform_of(r.transforms.get(&var).map(String::as_str));
-        let hints = r.vars.get(&var).and_then(|m| params.get(m)).or_else(|| nested_member(params, &var));
+        let hints = r
+            .vars
+            .get(&var)
+            .and_then(|m| params.get(m))
+            .or_else(|| nested_member(params, &var));
         let values = match (hints, r.defaults.get(&var)) {
             (Some(hs), _) => {
                 // A value that is itself a whole ARN replaces the template.
@@ -242,7 +247,10 @@ fn template_vars(template: &str) -> Vec<String> {
 
 /// Hints of a nested member named `name` (`Entries.EventBusName`, `Entries[].EventBusName`).
 fn nested_member<'a>(params: &'a BTreeMap<String, Vec<Hint>>, name: &str) -> Option<&'a Vec<Hint>> {
-    params.iter().find(|(k, _)| k.rsplit(['.', ']']).next() == Some(name) && k.contains('.')).map(|(_, v)| v)
+    params
+        .iter()
+        .find(|(k, _)| k.rsplit(['.', ']']).next() == Some(name) && k.contains('.'))
+        .map(|(_, v)| v)
 }
 
 fn whole_arn(hint: &Hint, template: &str) -> ResourcePattern {

@@ -4,6 +4,7 @@ pub mod discover;
 pub mod javascript;
 pub mod python;
 pub mod sdk_call;
+pub mod source_file;
 pub mod template;
 pub mod walk;
 

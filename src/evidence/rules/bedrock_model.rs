@@ -21,7 +21,10 @@ fn foundation_model(id: Vec<Seg>, any_region: bool) -> ResourcePattern {
     segs.push(if any_region { Seg::Any } else { Seg::Region });
     segs.push(Seg::Lit("::foundation-model/".into()));
     segs.extend(id);
-    ResourcePattern { segs, template: Some("arn:${Partition}:bedrock:${Region}::foundation-model/${ResourceId}".into()) }
+    ResourcePattern {
+        segs,
+        template: Some("arn:${Partition}:bedrock:${Region}::foundation-model/${ResourceId}".into()),
+    }
 }
 
 fn resources(hint: &Hint) -> Vec<ResourcePattern> {
@@ -42,7 +45,10 @@ fn resources(hint: &Hint) -> Vec<ResourcePattern> {
                 ],
                 template: None,
             };
-            return vec![profile, foundation_model(vec![Seg::Lit(id[prefix.len()..].to_string())], true)];
+            return vec![
+                profile,
+                foundation_model(vec![Seg::Lit(id[prefix.len()..].to_string())], true),
+            ];
         }
         return vec![foundation_model(vec![Seg::Lit(id.to_string())], false)];
     }
@@ -80,7 +86,10 @@ mod tests {
     use crate::evidence::{ArnContext, Unresolved};
 
     fn render(h: &Hint) -> Vec<String> {
-        resources(h).iter().map(|r| r.render(&ArnContext::default(), Unresolved::Visible)).collect()
+        resources(h)
+            .iter()
+            .map(|r| r.render(&ArnContext::default(), Unresolved::Visible))
+            .collect()
     }
 
     #[test]
@@ -96,7 +105,10 @@ mod tests {
                 "arn:aws:bedrock:*::foundation-model/anthropic.claude-3-5-haiku-20241022-v1:0"
             ]
         );
-        assert_eq!(render(&Hint::env("MODEL_ID")), ["arn:aws:bedrock:*::foundation-model/${env:MODEL_ID}"]);
+        assert_eq!(
+            render(&Hint::env("MODEL_ID")),
+            ["arn:aws:bedrock:*::foundation-model/${env:MODEL_ID}"]
+        );
         assert_eq!(render(&Hint::unknown("x")), ["arn:aws:bedrock:*::foundation-model/*"]);
     }
 }

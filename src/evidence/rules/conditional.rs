@@ -58,8 +58,17 @@ fn presence(call: &SdkCall, member: &str) -> Option<bool> {
     }
 }
 
-fn key_resource(catalog: &Catalog, prefix: &str, resource_type: &str, hints: Option<&Vec<Hint>>) -> Vec<ResourcePattern> {
-    let template = catalog.arn_formats(prefix, resource_type).first().cloned().unwrap_or_else(|| "*".to_string());
+fn key_resource(
+    catalog: &Catalog,
+    prefix: &str,
+    resource_type: &str,
+    hints: Option<&Vec<Hint>>,
+) -> Vec<ResourcePattern> {
+    let template = catalog
+        .arn_formats(prefix, resource_type)
+        .first()
+        .cloned()
+        .unwrap_or_else(|| "*".to_string());
     let Some(hints) = hints else {
         return vec![ResourcePattern::from_template(&template, |_| None)];
     };
@@ -83,9 +92,18 @@ pub fn apply(call: &SdkCall, catalog: &Catalog) -> Option<Outcome> {
     let (api, op) = catalog.operation(&call.service, &call.operation)?;
     let mut needs = Vec::new();
     let mut replaced: Vec<String> = Vec::new();
-    for rule in rules().iter().filter(|r| r.service == call.service && r.operations.iter().any(|o| o == api)) {
-        let seen = rule.when.iter().filter_map(|m| presence(call, m).map(|p| (m, p))).collect::<BTreeMap<_, _>>();
-        let Some(certain) = seen.values().copied().reduce(|a, b| a || b) else { continue };
+    for rule in rules()
+        .iter()
+        .filter(|r| r.service == call.service && r.operations.iter().any(|o| o == api))
+    {
+        let seen = rule
+            .when
+            .iter()
+            .filter_map(|m| presence(call, m).map(|p| (m, p)))
+            .collect::<BTreeMap<_, _>>();
+        let Some(certain) = seen.values().copied().reduce(|a, b| a || b) else {
+            continue;
+        };
         let members: Vec<&str> = seen.keys().map(|m| m.as_str()).collect();
         let resources = match (&rule.resource_member, &rule.resource_type) {
             (Some(member), Some(ty)) => {
@@ -93,20 +111,34 @@ pub fn apply(call: &SdkCall, catalog: &Catalog) -> Option<Outcome> {
                 key_resource(catalog, prefix, ty, call.params.get(member))
             }
             _ => {
-                let primary = rule.replaces.clone().or_else(|| op.actions.first().cloned()).unwrap_or_default();
+                let primary = rule
+                    .replaces
+                    .clone()
+                    .or_else(|| op.actions.first().cloned())
+                    .unwrap_or_default();
                 patterns_for_action(op, &primary, &call.params)
             }
         };
         let reason = if certain {
             format!("{api} passes {}: {} [{}]", members.join(", "), rule.why, rule.id)
         } else {
-            format!("{api} parameters are hidden and may include {}: {} [{}]", rule.when.join("/"), rule.why, rule.id)
+            format!(
+                "{api} parameters are hidden and may include {}: {} [{}]",
+                rule.when.join("/"),
+                rule.why,
+                rule.id
+            )
         };
         if certain && let Some(r) = &rule.replaces {
             replaced.push(r.clone());
         }
         for resource in resources {
-            needs.push(RuleNeed { action: rule.action.clone(), resource, reason: reason.clone(), possible: !certain });
+            needs.push(RuleNeed {
+                action: rule.action.clone(),
+                resource,
+                reason: reason.clone(),
+                possible: !certain,
+            });
         }
     }
     if needs.is_empty() {
@@ -158,7 +190,13 @@ mod tests {
     fn render(needs: Vec<RuleNeed>) -> Vec<(String, String, bool)> {
         let mut v: Vec<_> = needs
             .into_iter()
-            .map(|n| (n.action, n.resource.render(&ArnContext::default(), Unresolved::Visible), n.possible))
+            .map(|n| {
+                (
+                    n.action,
+                    n.resource.render(&ArnContext::default(), Unresolved::Visible),
+                    n.possible,
+                )
+            })
             .collect();
         v.sort();
         v
@@ -182,7 +220,12 @@ mod tests {
                 assert!(catalog.iam_action(rep).is_some(), "{}: {rep} exists", r.id);
             }
             for op in &r.operations {
-                assert!(catalog.operation(&r.service, op).is_some(), "{}: {}.{op} exists", r.id, r.service);
+                assert!(
+                    catalog.operation(&r.service, op).is_some(),
+                    "{}: {}.{op} exists",
+                    r.id,
+                    r.service
+                );
             }
         }
     }
@@ -193,7 +236,10 @@ mod tests {
         p.push(("VersionId", Hint::unknown("v")));
         let (replace, got) = outcome(&call("s3", "GetObject", &p, false));
         assert!(replace);
-        assert_eq!(got, [("s3:GetObjectVersion".into(), "arn:aws:s3:::media/a.png".into(), false)]);
+        assert_eq!(
+            got,
+            [("s3:GetObjectVersion".into(), "arn:aws:s3:::media/a.png".into(), false)]
+        );
         assert_eq!(outcome(&call("s3", "HeadObject", &obj(), false)).1, []);
     }
 
@@ -208,7 +254,10 @@ mod tests {
             let mut p = obj();
             p.push(("VersionId", Hint::literal("3")));
             let (_, got) = outcome(&call("s3", op, &p, false));
-            assert!(got.iter().any(|(a, _, possible)| a == action && !possible), "{op}: {got:?}");
+            assert!(
+                got.iter().any(|(a, _, possible)| a == action && !possible),
+                "{op}: {got:?}"
+            );
         }
     }
 
@@ -225,7 +274,11 @@ mod tests {
             p.push((member, Hint::literal("x")));
             let (replace, got) = outcome(&call("s3", "PutObject", &p, false));
             assert!(!replace, "{member} adds to PutObject");
-            assert_eq!(got, [(action.to_string(), "arn:aws:s3:::media/a.png".to_string(), false)], "{member}");
+            assert_eq!(
+                got,
+                [(action.to_string(), "arn:aws:s3:::media/a.png".to_string(), false)],
+                "{member}"
+            );
         }
     }
 
@@ -240,16 +293,41 @@ mod tests {
     #[test]
     fn kms_keys_of_encrypted_writes() {
         let mut p = obj();
-        p.push(("SSEKMSKeyId", Hint::literal("arn:aws:kms:us-east-1:111122223333:key/abcd")));
+        p.push((
+            "SSEKMSKeyId",
+            Hint::literal("arn:aws:kms:us-east-1:111122223333:key/abcd"),
+        ));
         let (_, got) = outcome(&call("s3", "PutObject", &p, false));
-        assert_eq!(got, [("kms:GenerateDataKey".into(), "arn:aws:kms:us-east-1:111122223333:key/abcd".into(), false)]);
+        assert_eq!(
+            got,
+            [(
+                "kms:GenerateDataKey".into(),
+                "arn:aws:kms:us-east-1:111122223333:key/abcd".into(),
+                false
+            )]
+        );
         let mut p = obj();
         p.push(("SSEKMSKeyId", Hint::literal("alias/uploads")));
         let (_, got) = outcome(&call("s3", "CreateMultipartUpload", &p, false));
         let actions: Vec<&str> = got.iter().map(|(a, _, _)| a.as_str()).collect();
         assert_eq!(actions, ["kms:Decrypt", "kms:GenerateDataKey"]);
-        assert!(got.iter().all(|(_, r, _)| r == "arn:aws:kms:*:*:key/*"), "an alias hides the key: {got:?}");
-        let (_, got) = outcome(&call("secretsmanager", "CreateSecret", &[("KmsKeyId", Hint::env("KEY"))], false));
-        assert_eq!(got, [("kms:GenerateDataKey".into(), "arn:aws:kms:*:*:key/${env:KEY}".into(), false)]);
+        assert!(
+            got.iter().all(|(_, r, _)| r == "arn:aws:kms:*:*:key/*"),
+            "an alias hides the key: {got:?}"
+        );
+        let (_, got) = outcome(&call(
+            "secretsmanager",
+            "CreateSecret",
+            &[("KmsKeyId", Hint::env("KEY"))],
+            false,
+        ));
+        assert_eq!(
+            got,
+            [(
+                "kms:GenerateDataKey".into(),
+                "arn:aws:kms:*:*:key/${env:KEY}".into(),
+                false
+            )]
+        );
     }
 }

@@ -52,9 +52,13 @@ mod tests {
         let mut c = SdkCall::new("lambda", "Invoke", PathBuf::from("a.py"), 1, "invoke".into());
         c.params.insert("FunctionName".into(), vec![Hint::literal("resize")]);
         c.params.insert("Qualifier".into(), vec![Hint::literal("live")]);
-        let Some(Outcome::Replace(needs)) = apply(&c, Catalog::embedded()) else { panic!("replaces") };
-        let got: Vec<String> =
-            needs.iter().map(|n| n.resource.render(&ArnContext::default(), Unresolved::Visible)).collect();
+        let Some(Outcome::Replace(needs)) = apply(&c, Catalog::embedded()) else {
+            panic!("replaces")
+        };
+        let got: Vec<String> = needs
+            .iter()
+            .map(|n| n.resource.render(&ArnContext::default(), Unresolved::Visible))
+            .collect();
         assert_eq!(got, ["arn:aws:lambda:*:*:function:resize:live"]);
         assert_eq!(needs[0].action, "lambda:InvokeFunction");
     }

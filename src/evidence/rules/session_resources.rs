@@ -12,11 +12,17 @@ use super::super::{Need, ResourcePattern};
 const PAIRS: &[(&str, &str)] = &[
     ("dynamodb:GetRecords", "dynamodb:GetShardIterator"),
     ("kinesis:GetRecords", "kinesis:GetShardIterator"),
-    ("appconfig:GetLatestConfiguration", "appconfig:StartConfigurationSession"),
+    (
+        "appconfig:GetLatestConfiguration",
+        "appconfig:StartConfigurationSession",
+    ),
 ];
 
 fn unnamed(r: &ResourcePattern) -> bool {
-    r.is_star() || r.template.as_ref().is_some_and(|t| r.segs == ResourcePattern::from_template(t, |_| None).segs)
+    r.is_star()
+        || r.template
+            .as_ref()
+            .is_some_and(|t| r.segs == ResourcePattern::from_template(t, |_| None).segs)
 }
 
 /// Rewrites, in place, the needs of one function.
@@ -34,7 +40,10 @@ pub fn inherit(needs: &mut Vec<Need>) {
         needs.retain(|n| {
             if n.action == *token_action && unnamed(&n.resource) {
                 for r in &opened {
-                    added.push(Need { resource: r.clone(), ..n.clone() });
+                    added.push(Need {
+                        resource: r.clone(),
+                        ..n.clone()
+                    });
                 }
                 false
             } else {
@@ -65,10 +74,16 @@ mod tests {
     #[test]
     fn records_take_the_iterators_stream() {
         let stream = ResourcePattern::parse_arn("arn:aws:dynamodb:*:*:table/Orders/stream/*");
-        let mut needs =
-            vec![need("dynamodb:GetShardIterator", stream.clone()), need("dynamodb:GetRecords", ResourcePattern::star())];
+        let mut needs = vec![
+            need("dynamodb:GetShardIterator", stream.clone()),
+            need("dynamodb:GetRecords", ResourcePattern::star()),
+        ];
         inherit(&mut needs);
-        assert!(needs.iter().any(|n| n.action == "dynamodb:GetRecords" && n.resource == stream));
+        assert!(
+            needs
+                .iter()
+                .any(|n| n.action == "dynamodb:GetRecords" && n.resource == stream)
+        );
         assert!(!needs.iter().any(|n| n.resource.is_star()));
     }
 }

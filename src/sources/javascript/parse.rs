@@ -64,33 +64,16 @@ impl ParsedFile {
 /// Reads and parses `path`; `None` (with a warning) when it cannot be analysed at all.
 pub fn parse_file(path: &Path, diagnostics: &mut Vec<Diagnostic>) -> Option<ParsedFile> {
     let grammar = Grammar::for_path(path)?;
-    let size = match std::fs::metadata(path) {
-        Ok(meta) => meta.len(),
-        Err(err) => {
-            diagnostics.push(Diagnostic::warning(codes::UNREADABLE_FILE, format!("cannot read: {err}")).at(path, None));
+    let source = match crate::sources::source_file::read(path, MAX_FILE_BYTES) {
+        Ok((text, warning)) => {
+            diagnostics.extend(warning);
+            text
+        }
+        Err(d) => {
+            diagnostics.push(d);
             return None;
         }
     };
-    if size > MAX_FILE_BYTES {
-        diagnostics.push(
-            Diagnostic::warning(
-                codes::UNREADABLE_FILE,
-                format!(
-                    "file of {size} bytes is larger than {MAX_FILE_BYTES}: not analysed; SDK calls in it are missed"
-                ),
-            )
-            .at(path, None),
-        );
-        return None;
-    }
-    let bytes = match std::fs::read(path) {
-        Ok(bytes) => bytes,
-        Err(err) => {
-            diagnostics.push(Diagnostic::warning(codes::UNREADABLE_FILE, format!("cannot read: {err}")).at(path, None));
-            return None;
-        }
-    };
-    let source = String::from_utf8_lossy(&bytes).into_owned();
     parse_source(path.to_path_buf(), source, grammar, diagnostics)
 }
 

@@ -27,35 +27,17 @@ impl ParsedFile {
 /// Reads and parses `path`; `None` (with a warning) when it cannot be analysed.
 pub fn parse_file(path: &Path, diags: &mut Vec<Diagnostic>) -> Option<ParsedFile> {
     let warn = |code, msg: String| Diagnostic::warning(code, msg).at(path, None);
-    match std::fs::metadata(path) {
-        Ok(meta) if meta.len() > MAX_FILE_BYTES => {
-            diags.push(warn(
-                codes::UNREADABLE_FILE,
-                format!(
-                    "file is {} bytes (limit {MAX_FILE_BYTES}): treated as generated code and skipped",
-                    meta.len()
-                ),
-            ));
-            return None;
-        }
-        Ok(_) => {}
-        Err(err) => {
-            diags.push(warn(codes::UNREADABLE_FILE, format!("cannot read: {err}")));
-            return None;
-        }
-    }
-    let bytes = match std::fs::read(path) {
-        Ok(b) => b,
-        Err(err) => {
-            diags.push(warn(codes::UNREADABLE_FILE, format!("cannot read: {err}")));
-            return None;
-        }
-    };
     // Non-UTF-8 bytes (a Latin-1 comment in a Python 2 file) become U+FFFD; the code
     // around them still parses.
-    let source = match String::from_utf8(bytes) {
-        Ok(s) => s,
-        Err(e) => String::from_utf8_lossy(e.as_bytes()).into_owned(),
+    let source = match crate::sources::source_file::read(path, MAX_FILE_BYTES) {
+        Ok((text, warning)) => {
+            diags.extend(warning);
+            text
+        }
+        Err(d) => {
+            diags.push(d);
+            return None;
+        }
     };
     let Some(tree) = parse_source(&source) else {
         diags.push(warn(codes::PARSE_ERROR, "tree-sitter could not parse the file".into()));
