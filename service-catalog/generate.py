@@ -788,8 +788,9 @@ def build(args) -> tuple[dict[str, str], dict]:
 def read_tree(root: Path) -> dict[str, str]:
     if not root.exists():
         return {}
+    # data/policies/ belongs to generate_policies.py, which checks it itself.
     return {str(p.relative_to(root)): p.read_text(encoding="utf-8")
-            for p in sorted(root.rglob("*.json"))}
+            for p in sorted(root.rglob("*.json")) if p.relative_to(root).parts[0] != "policies"}
 
 
 def main(argv=None) -> int:

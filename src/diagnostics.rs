@@ -71,4 +71,25 @@ pub mod codes {
     pub const TEMPLATE_ERROR: &str = "template-error";
     pub const MISSING_HANDLER: &str = "missing-handler";
     pub const MALFORMED_RECORD: &str = "malformed-record";
+    // Today's permissions and the diff (`leastpriv diff`).
+    pub const CURRENT_UNKNOWN: &str = "current-unknown";
+    pub const UNKNOWN_MANAGED_POLICY: &str = "unknown-managed-policy";
+    pub const INVALID_POLICY: &str = "invalid-policy";
+    pub const PERMISSIONS_BOUNDARY: &str = "permissions-boundary";
+    pub const MISSING_PERMISSION: &str = "missing-permission";
+    pub const EXCESS_PERMISSION: &str = "excess-permission";
+    pub const WILDCARD_GRANT: &str = "wildcard-grant";
+    pub const BROADER_GRANT: &str = "broader-grant";
+    pub const CONDITIONAL_GRANT: &str = "conditional-grant";
+    pub const TRUNCATED_LOG: &str = "truncated-log";
+    pub const NOT_CLOUDTRAIL: &str = "not-cloudtrail";
+    pub const CLOUDTRAIL_SOURCE_LIMIT: &str = "cloudtrail-source-limit";
+    pub const UNMAPPED_EVENT: &str = "unmapped-event";
+    pub const FOREIGN_SESSION_USE: &str = "foreign-session-use";
+    pub const INFERRED_ATTRIBUTION: &str = "inferred-attribution";
+    pub const DENIED_CALL: &str = "denied-call";
+    // Generated policies (`leastpriv generate`).
+    pub const UNKNOWN_ACTION: &str = "unknown-action";
+    pub const RESOURCE_TYPE_MISMATCH: &str = "resource-type-mismatch";
+    pub const POLICY_SPLIT: &str = "policy-split";
 }

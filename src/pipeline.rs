@@ -6,12 +6,16 @@ use std::path::PathBuf;
 
 use rayon::prelude::*;
 
+mod cloudtrail;
+
+pub use cloudtrail::CloudtrailConfig;
+
 use crate::catalog::Catalog;
 use crate::diagnostics::{Diagnostic, codes};
 use crate::evidence::{Need, platform, static_facts};
-use crate::graph::{Bindings, EdgeKind, NodeKind, ResourceGraph};
+use crate::graph::{self, Bindings, FunctionInput, ResourceGraph};
 use crate::policy::{FunctionPolicy, SynthesisOptions, synthesize};
-use crate::sources::discover::{self, DiscoverError, FunctionSpec};
+use crate::sources::discover::{self, Definition, DiscoverError, FunctionSpec};
 use crate::sources::template::cfn::Pseudo;
 use crate::sources::{CodeFacts, Language, javascript, python};
 
@@ -21,6 +25,9 @@ pub struct Config {
     pub paths: Vec<PathBuf>,
     pub env: BTreeMap<String, String>,
     pub synthesis: SynthesisOptions,
+    pub cloudtrail: CloudtrailConfig,
+    /// The repo's `leastpriv.toml`, when one was read: every report names it.
+    pub config_file: Option<PathBuf>,
 }
 
 /// Everything leastpriv concluded about one function.
@@ -30,6 +37,8 @@ pub struct FunctionResult {
     pub needs: Vec<Need>,
     pub policy: FunctionPolicy,
     pub diagnostics: Vec<Diagnostic>,
+    /// What CloudTrail attributed to it, when `--cloudtrail` was given.
+    pub cloudtrail: Option<crate::evidence::observed::FunctionObserved>,
 }
 
 #[derive(Debug)]
@@ -38,11 +47,33 @@ pub struct RunResult {
     pub graph: ResourceGraph,
     /// Diagnostics that belong to no single function (templates, discovery).
     pub diagnostics: Vec<Diagnostic>,
+    /// What the CloudTrail sources held and where it went, when `--cloudtrail` was given.
+    pub cloudtrail: Option<crate::evidence::observed::CloudtrailSummary>,
+    /// The `leastpriv.toml` the run used.
+    pub config_file: Option<PathBuf>,
 }
 
-pub fn run(config: &Config) -> Result<RunResult, DiscoverError> {
+/// Why a run could not be done (exit 2).
+#[derive(Debug, thiserror::Error)]
+pub enum RunError {
+    #[error(transparent)]
+    Discover(#[from] DiscoverError),
+    #[error(transparent)]
+    Cloudtrail(#[from] crate::sources::cloudtrail::CloudtrailError),
+}
+
+pub fn run(config: &Config) -> Result<RunResult, RunError> {
+    run_with_progress(config, &crate::sources::cloudtrail::NoProgress)
+}
+
+/// A run that reports CloudTrail reading progress (the CLI draws it on a terminal).
+pub fn run_with_progress(
+    config: &Config,
+    progress: &dyn crate::sources::cloudtrail::Progress,
+) -> Result<RunResult, RunError> {
     let catalog = Catalog::embedded();
     let mut specs = Vec::new();
+    let mut definitions = Vec::new();
     let mut diagnostics = Vec::new();
     let pseudo = Pseudo {
         account: config.synthesis.arn.account.clone(),
@@ -57,6 +88,7 @@ pub fn run(config: &Config) -> Result<RunResult, DiscoverError> {
     for path in &paths {
         let found = discover::discover(path, &pseudo)?;
         specs.extend(found.functions);
+        definitions.extend(found.definitions);
         diagnostics.extend(found.diagnostics);
     }
     let mut functions: Vec<FunctionResult> = specs
@@ -64,19 +96,26 @@ pub fn run(config: &Config) -> Result<RunResult, DiscoverError> {
         .map(|spec| analyse(spec, config, catalog))
         .collect();
     functions.sort_by(|a, b| a.spec.name.cmp(&b.spec.name).then(a.spec.path.cmp(&b.spec.path)));
-    let graph = build_graph(&functions);
+    let observed = cloudtrail::apply(&mut functions, config, catalog, progress)?.map(|(summary, diags)| {
+        diagnostics.extend(diags);
+        summary
+    });
+    let graph = build_graph(&definitions, &functions);
     Ok(RunResult {
         functions,
         graph,
         diagnostics,
+        cloudtrail: observed,
+        config_file: config.config_file.clone(),
     })
 }
 
 fn analyse(spec: FunctionSpec, config: &Config, catalog: &Catalog) -> FunctionResult {
-    let root = if spec.path.is_dir() {
-        spec.path.clone()
-    } else {
+    // Local imports resolve in the function's code root (CodeUri, the service folder).
+    let root = if spec.root.as_os_str().is_empty() {
         spec.path.parent().map(PathBuf::from).unwrap_or_default()
+    } else {
+        spec.root.clone()
     };
     let mut facts = CodeFacts::default();
     let (py, js): (Vec<PathBuf>, Vec<PathBuf>) = spec
@@ -99,14 +138,22 @@ fn analyse(spec: FunctionSpec, config: &Config, catalog: &Catalog) -> FunctionRe
     for call in &facts.calls {
         static_facts::needs_of_call(call, catalog, &mut needs, &mut diagnostics);
     }
+    crate::evidence::rules::session_resources::inherit(&mut needs);
     if let Some(d) = &spec.deployment {
         needs.extend(platform::needs(d));
     }
     needs.sort();
     needs.dedup();
-    let bindings = Bindings::new(&spec.environment, &config.env);
+    let env = config.synthesis.env_for(&spec.name, &config.env);
+    let bindings = Bindings::for_function(&spec, &env);
     for need in &needs {
         let resolved = bindings.resolve(&need.resource);
+        for note in bindings.notes(&need.resource) {
+            let d = Diagnostic::warning(codes::UNRESOLVED_RESOURCE, note);
+            if !diagnostics.contains(&d) {
+                diagnostics.push(d);
+            }
+        }
         for var in resolved.env_vars() {
             let d = Diagnostic::warning(
                 codes::UNBOUND_ENV_VAR,
@@ -119,29 +166,29 @@ fn analyse(spec: FunctionSpec, config: &Config, catalog: &Catalog) -> FunctionRe
     }
     diagnostics.sort();
     diagnostics.dedup();
-    let policy = synthesize(&needs, &bindings, catalog, &config.synthesis);
+    let policy = synthesize(&needs, &bindings, catalog, &config.synthesis.for_function(&spec.name));
     FunctionResult {
         spec,
         needs,
         policy,
         diagnostics,
+        cloudtrail: None,
     }
 }
 
-fn build_graph(functions: &[FunctionResult]) -> ResourceGraph {
-    let mut graph = ResourceGraph::default();
-    for f in functions {
-        let fnode = graph.node(NodeKind::Function, &f.spec.name, None);
-        if let Some(role) = &f.spec.role {
-            let r = graph.node(NodeKind::Role, role, None);
-            graph.connect(fnode, r, EdgeKind::AssumesRole, []);
-        }
-        for p in &f.policy.permissions {
-            for res in &p.resources {
-                let r = graph.node(NodeKind::Resource, res, None);
-                graph.connect(fnode, r, EdgeKind::Calls, [p.action.clone()]);
-            }
-        }
-    }
-    graph
+/// The graph of the run: each function with the resources its policy grants.
+fn build_graph(definitions: &[Definition], functions: &[FunctionResult]) -> ResourceGraph {
+    let inputs: Vec<FunctionInput<'_>> = functions
+        .iter()
+        .map(|f| FunctionInput {
+            spec: &f.spec,
+            reaches: f
+                .policy
+                .permissions
+                .iter()
+                .map(|p| (p.action.clone(), p.resources.clone()))
+                .collect(),
+        })
+        .collect();
+    graph::build(definitions, &inputs)
 }

@@ -8,6 +8,7 @@ pub mod boto3_resources;
 mod embedded;
 pub mod helpers;
 pub mod names;
+pub mod policies;
 pub mod visibility;
 
 use std::collections::BTreeMap;

@@ -44,6 +44,25 @@ pub struct ProjectArgs {
     /// Only trail records before this time (RFC 3339 or YYYY-MM-DD).
     #[arg(long, value_name = "T")]
     pub until: Option<String>,
+    /// Which deployed function a trail role session belongs to: NAME=DEPLOYED, where
+    /// NAME is the function as leastpriv names it and DEPLOYED its deployed name or a glob
+    /// (`orders_api=orders-stack-OrdersApi-*`), or a TOML file of `NAME = "DEPLOYED"`
+    /// lines (repeatable).
+    #[arg(long = "function-map", value_name = "NAME=DEPLOYED|FILE")]
+    pub function_map: Vec<String>,
+    /// Only trail records of these roles count: names, ARNs or globs (repeatable).
+    #[arg(long = "role", value_name = "ROLE")]
+    pub roles: Vec<String>,
+    /// Only these functions get trail evidence: names or globs (repeatable).
+    #[arg(long = "function", value_name = "NAME")]
+    pub functions: Vec<String>,
+    /// Athena workgroup that runs `athena:` queries [default: the account's primary].
+    #[arg(long, value_name = "NAME")]
+    pub athena_workgroup: Option<String>,
+    /// Where Athena writes query results (s3://bucket/prefix/), when the workgroup does
+    /// not say.
+    #[arg(long, value_name = "S3_URI")]
+    pub athena_output: Option<String>,
     /// AWS account id to put in ARNs instead of `*`.
     #[arg(long, value_name = "ID")]
     pub account: Option<String>,
@@ -56,6 +75,42 @@ pub struct ProjectArgs {
     /// Value of an environment variable the code reads and no template binds (repeatable).
     #[arg(long = "env", value_name = "NAME=VALUE")]
     pub env: Vec<String>,
+    /// The repo config to read [default: the first leastpriv.toml in a PATH's folder or
+    /// above it, up to the repository root].
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    /// The stage of leastpriv.toml whose account, region and values apply
+    /// [default: its default_stage].
+    #[arg(long, value_name = "NAME")]
+    pub stage: Option<String>,
+}
+
+/// Which evidence makes the policy, and how it is written.
+#[derive(Debug, Args, Clone, Default)]
+pub struct PolicyArgs {
+    /// Which evidence counts [default: both, or the config's].
+    #[arg(long, value_enum, value_name = "cloudtrail-only|static-only|both")]
+    pub include: Option<IncludeArg>,
+    /// Also grant the actions only some paths or parameters need (reported as possible).
+    #[arg(long)]
+    pub include_possible: bool,
+    /// Leave an action out of the policy: a name or pattern such as `xray:*` (repeatable).
+    #[arg(long = "exclude-action", value_name = "ACTION")]
+    pub exclude_actions: Vec<String>,
+    /// Fold actions into `Get*`-style patterns where the service catalog shows that
+    /// grants nothing more.
+    #[arg(long)]
+    pub allow_wildcards: bool,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum IncludeArg {
+    /// Only what CloudTrail shows (and the platform's own needs).
+    CloudtrailOnly,
+    /// Only what the code and the deployment show.
+    StaticOnly,
+    /// Every source.
+    Both,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -86,6 +141,8 @@ pub struct GenerateArgs {
     /// Write one file per function into this folder instead of printing.
     #[arg(long, value_name = "DIR")]
     pub out: Option<PathBuf>,
+    #[command(flatten)]
+    pub policy: PolicyArgs,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -122,6 +179,10 @@ pub struct DiffArgs {
     /// Exit with status 1 when the diff finds this.
     #[arg(long, value_enum, value_name = "missing|excess|any")]
     pub fail_on: Option<FailOn>,
+    /// Report only what the change since this git revision did: the permissions it adds
+    /// or removes, with the lines that caused them, and the findings it brings in.
+    #[arg(long, value_name = "REF")]
+    pub base: Option<String>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -147,10 +208,12 @@ pub struct GraphArgs {
 pub struct ExplainArgs {
     /// The function to explain (its name as `generate` reports it).
     pub function: String,
-    /// Only this action (e.g. `s3:GetObject`).
+    /// Only this action (e.g. `s3:GetObject`, or a pattern such as `s3:*`).
     pub action: Option<String>,
     #[command(flatten)]
     pub project: ProjectArgs,
+    #[command(flatten)]
+    pub policy: PolicyArgs,
 }
 
 #[derive(Debug, Args)]

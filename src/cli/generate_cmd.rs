@@ -1,15 +1,18 @@
-//! `leastpriv generate`: the policy each function needs.
+//! `leastpriv generate`: the policy each function needs, in the format asked for; and the
+//! resolution of what the user typed plus the repo's `leastpriv.toml` into a run's config
+//! (shared by the commands that read a project).
 
 use std::collections::BTreeMap;
 
 use anyhow::{Context, Result, bail};
 use leastpriv::evidence::ArnContext;
-use leastpriv::pipeline::{self, Config};
-use leastpriv::policy::SynthesisOptions;
+use leastpriv::pipeline::{Config, FunctionResult, RunResult};
+use leastpriv::policy::{AcceptedExtra, FunctionOptions, Include, ResourceMapping, SynthesisOptions};
 use leastpriv::report;
+use leastpriv::sources::config::{self as repo_config, IncludeSetting, RepoConfig};
 
 use super::ExitStatus;
-use super::args::{GenerateArgs, GenerateFormat, ProjectArgs};
+use super::args::{GenerateArgs, GenerateFormat, IncludeArg, PolicyArgs, ProjectArgs};
 use super::run::{print, warn};
 
 pub fn config(project: &ProjectArgs) -> Result<Config> {
@@ -20,89 +23,195 @@ pub fn config(project: &ProjectArgs) -> Result<Config> {
         };
         env.insert(k.to_string(), v.to_string());
     }
-    if !project.cloudtrail.is_empty() {
-        warn("warning: --cloudtrail is not read by this version yet; using static evidence only");
-    }
+    let cloudtrail = super::cloudtrail_args::config(project)?;
+    let config_file = match &project.config {
+        Some(p) => Some(p.clone()),
+        None => repo_config::find(&project.paths),
+    };
+    let repo = match &config_file {
+        Some(p) => repo_config::load(p)?,
+        None => {
+            if project.stage.is_some() {
+                bail!("--stage: no leastpriv.toml found to take the stage from");
+            }
+            RepoConfig::default()
+        }
+    };
+    let path = config_file.clone().unwrap_or_default();
+    let stage = repo.stage(&path, project.stage.as_deref())?;
+    let pick =
+        |cli: &Option<String>, staged: Option<&Option<String>>| cli.clone().or_else(|| staged.and_then(|s| s.clone()));
+    let mut synthesis = SynthesisOptions {
+        arn: ArnContext {
+            partition: pick(&project.partition, stage.map(|s| &s.partition)),
+            region: pick(&project.region, stage.map(|s| &s.region)),
+            account: pick(&project.account, stage.map(|s| &s.account)),
+        },
+        ..SynthesisOptions::default()
+    };
+    apply_repo_config(&mut synthesis, &repo, stage);
     Ok(Config {
         paths: project.paths.clone(),
         env,
-        synthesis: SynthesisOptions {
-            arn: ArnContext {
-                partition: project.partition.clone(),
-                region: project.region.clone(),
-                account: project.account.clone(),
-            },
-            ..SynthesisOptions::default()
-        },
+        synthesis,
+        cloudtrail,
+        config_file,
     })
 }
 
-pub fn run(args: &GenerateArgs) -> Result<ExitStatus> {
-    let config = config(&args.project)?;
-    let result = pipeline::run(&config)?;
+/// What `leastpriv.toml` says about policies, into the synthesis options.
+fn apply_repo_config(opts: &mut SynthesisOptions, repo: &RepoConfig, stage: Option<&repo_config::Stage>) {
+    opts.env = repo.env.clone();
+    if let Some(s) = stage {
+        opts.env.extend(s.env.iter().map(|(k, v)| (k.clone(), v.clone())));
+    }
+    opts.resources = repo
+        .resources
+        .iter()
+        .map(|r| ResourceMapping {
+            pattern: r.pattern.clone(),
+            arns: r.arns.clone(),
+        })
+        .collect();
+    opts.exclude_actions = repo.policy.exclude_actions.clone();
+    if let Some(i) = repo.policy.include {
+        opts.include = match i {
+            IncludeSetting::CloudtrailOnly => Include::CloudtrailOnly,
+            IncludeSetting::StaticOnly => Include::StaticOnly,
+            IncludeSetting::Both => Include::Both,
+        };
+    }
+    opts.include_possible = repo.policy.include_possible.unwrap_or(false);
+    opts.allow_wildcards = repo.policy.allow_wildcards.unwrap_or(false);
+    for (name, f) in &repo.functions {
+        opts.functions.insert(
+            name.clone(),
+            FunctionOptions {
+                env: f.env.clone(),
+                exclude_actions: f.exclude_actions.clone(),
+                accepted: Vec::new(),
+            },
+        );
+    }
+    for a in &repo.accept {
+        let extra = AcceptedExtra {
+            actions: a.actions.clone(),
+            resources: a.resources.clone(),
+            reason: a.reason.clone(),
+        };
+        if a.functions.is_empty() {
+            opts.accepted.push(extra);
+        } else {
+            for name in &a.functions {
+                opts.functions
+                    .entry(name.clone())
+                    .or_default()
+                    .accepted
+                    .push(extra.clone());
+            }
+        }
+    }
+}
+
+/// The command line's policy flags, over the config's.
+pub fn apply_policy_args(config: &mut Config, args: &PolicyArgs) {
+    let opts = &mut config.synthesis;
+    if let Some(i) = args.include {
+        opts.include = match i {
+            IncludeArg::CloudtrailOnly => Include::CloudtrailOnly,
+            IncludeArg::StaticOnly => Include::StaticOnly,
+            IncludeArg::Both => Include::Both,
+        };
+    }
+    opts.include_possible |= args.include_possible;
+    opts.allow_wildcards |= args.allow_wildcards;
+    opts.exclude_actions.extend(args.exclude_actions.iter().cloned());
+}
+
+/// Prints the run's warnings on stderr, each function's with its name.
+pub fn warn_all(result: &RunResult) {
     for d in &result.diagnostics {
         warn(&d.one_line());
     }
     for f in &result.functions {
-        for d in &f.diagnostics {
+        for d in report::json::warnings(f) {
             warn(&format!("{}: {}", f.spec.name, d.one_line()));
         }
     }
     if result.functions.is_empty() {
         warn("warning: no functions found (no template, and no source files in the given paths)");
     }
+}
+
+pub fn run(args: &GenerateArgs) -> Result<ExitStatus> {
+    let mut config = config(&args.project)?;
+    apply_policy_args(&mut config, &args.policy);
+    if args.policy.include == Some(IncludeArg::CloudtrailOnly) && config.cloudtrail.sources.is_empty() {
+        warn("warning: --include cloudtrail-only without --cloudtrail: only platform permissions remain");
+    }
+    let result = super::cloudtrail_args::run_with_progress(&config)?;
+    warn_all(&result);
+    let r = &result;
     match args.format {
-        GenerateFormat::Json => emit(
-            args,
-            &report::json::render(&result),
-            |f| {
-                (
-                    format!("{}.json", f.spec.name),
-                    serde_json::to_string_pretty(&report::json::function_value(f)).unwrap_or_default(),
-                )
-            },
-            &result,
-        )?,
-        GenerateFormat::Policy => emit(
-            args,
-            &report::policy_json::render(&result),
-            |f| {
-                (
-                    format!("{}.policy.json", f.spec.name),
-                    report::policy_json::function_document(f),
-                )
-            },
-            &result,
-        )?,
-        other => {
-            warn(&format!("--format {other:?} is not available yet in this version").to_lowercase());
-            return Ok(ExitStatus::BadInput);
-        }
+        GenerateFormat::Json => emit(args, &report::json::render(r), r, |f, stem| {
+            let v = report::json::function_file(r, f);
+            vec![(
+                format!("{stem}.json"),
+                serde_json::to_string_pretty(&v).unwrap_or_default(),
+            )]
+        })?,
+        GenerateFormat::Policy => emit(args, &report::policy_json::render(r), r, |f, stem| {
+            report::policy_json::function_files(f, stem)
+        })?,
+        GenerateFormat::Sam => emit(args, &report::sam::render(r), r, |f, stem| {
+            vec![(format!("{stem}.sam.yaml"), report::sam::function(r, f))]
+        })?,
+        GenerateFormat::Cloudformation => emit(args, &report::cloudformation::render(r), r, |f, stem| {
+            vec![(format!("{stem}.cfn.yaml"), report::cloudformation::function(r, f))]
+        })?,
+        GenerateFormat::Terraform => emit(args, &report::terraform::render(r), r, |f, stem| {
+            vec![(format!("{stem}.tf"), report::terraform::function(r, f))]
+        })?,
+        GenerateFormat::Serverless => emit(args, &report::serverless::render(r), r, |f, stem| {
+            vec![(format!("{stem}.serverless.yml"), report::serverless::function(r, f))]
+        })?,
+        GenerateFormat::Markdown => emit(args, &report::markdown::render(r), r, |f, stem| {
+            vec![(format!("{stem}.md"), report::markdown::function_page(r, f))]
+        })?,
     }
     Ok(ExitStatus::Success)
 }
 
-/// Prints the whole report, or with `--out DIR` writes one file per function.
+/// Prints the whole report, or with `--out DIR` writes each function's files.
 fn emit(
     args: &GenerateArgs,
     whole: &str,
-    per_function: impl Fn(&leastpriv::pipeline::FunctionResult) -> (String, String),
-    result: &leastpriv::pipeline::RunResult,
+    result: &RunResult,
+    per_function: impl Fn(&FunctionResult, &str) -> Vec<(String, String)>,
 ) -> Result<()> {
     let Some(dir) = &args.out else {
-        print(whole);
+        print(whole.trim_end());
         return Ok(());
     };
     std::fs::create_dir_all(dir).with_context(|| format!("{}: cannot create the output folder", dir.display()))?;
     for f in &result.functions {
-        let (name, text) = per_function(f);
         // Function names come from user files: keep the file inside --out.
-        let safe: String = name
+        let stem: String = f
+            .spec
+            .name
             .chars()
-            .map(|c| if c == '/' || c == '\\' { '_' } else { c })
+            .map(|c| if c == '/' || c == '\\' || c == ':' { '_' } else { c })
             .collect();
-        let path = dir.join(safe);
-        std::fs::write(&path, text + "\n").with_context(|| format!("{}: cannot write", path.display()))?;
+        let stem = if stem.starts_with('.') {
+            format!("_{stem}")
+        } else {
+            stem
+        };
+        for (name, text) in per_function(f, &stem) {
+            let path = dir.join(name);
+            std::fs::write(&path, text.trim_end().to_string() + "\n")
+                .with_context(|| format!("{}: cannot write", path.display()))?;
+        }
     }
     Ok(())
 }

@@ -3,8 +3,12 @@
 
 mod args;
 mod catalog_cmd;
+mod cloudtrail_args;
+mod diff_cmd;
 mod exit;
+mod explain_cmd;
 mod generate_cmd;
+mod graph_cmd;
 mod run;
 
 use clap::Parser;

@@ -9,15 +9,10 @@ pub fn dispatch(cli: Cli) -> Result<ExitStatus> {
     match cli.command {
         Command::Catalog(args) => super::catalog_cmd::run(&args.command),
         Command::Generate(args) => super::generate_cmd::run(&args),
-        Command::Diff(_) => not_yet("diff"),
-        Command::Graph(_) => not_yet("graph"),
-        Command::Explain(_) => not_yet("explain"),
+        Command::Diff(args) => super::diff_cmd::run(&args),
+        Command::Graph(args) => super::graph_cmd::run(&args),
+        Command::Explain(args) => super::explain_cmd::run(&args),
     }
-}
-
-fn not_yet(cmd: &str) -> Result<ExitStatus> {
-    warn(&format!("leastpriv {cmd} is not available yet in this version"));
-    Ok(ExitStatus::BadInput)
 }
 
 /// Prints a report on stdout.

@@ -2,6 +2,7 @@
 //! action on one resource, and why (a code line, trail records, or the platform).
 
 pub mod need;
+pub mod observed;
 pub mod platform;
 pub mod resource;
 pub mod rules;

@@ -1,7 +1,8 @@
 //! Platform evidence: permissions the deployment itself implies, whatever the code does.
 //! One rule per deployment fact: the function's log group, X-Ray for active tracing,
 //! ENI actions for a function in a VPC, event source mappings the Lambda service polls
-//! with the function's role, and dead-letter / on-failure destinations.
+//! with the function's role, dead-letter / on-failure destinations, and the customer
+//! managed key of an encrypted environment.
 
 use crate::sources::discover::Deployment;
 
@@ -106,6 +107,13 @@ pub fn needs(d: &Deployment) -> Vec<Need> {
             action,
             dest,
             "failed invocations are sent to the dead-letter or on-failure destination",
+        ));
+    }
+    if let Some(key) = &d.kms_key {
+        out.push(need(
+            "kms:Decrypt",
+            key,
+            "the environment is encrypted with a customer managed KMS key",
         ));
     }
     out

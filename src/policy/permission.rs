@@ -4,9 +4,9 @@ use std::collections::BTreeSet;
 
 use serde::Serialize;
 
-use crate::evidence::{Evidence, Origin};
+use crate::evidence::{Evidence, Origin, ResourcePattern};
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Default, Serialize)]
 pub struct Permission {
     pub action: String,
     /// Rendered for the report (unresolved env vars visible as `${env:NAME}`).
@@ -14,9 +14,51 @@ pub struct Permission {
     /// Rendered for deployable output (unresolved name parts as `*`).
     #[serde(skip)]
     pub deployable: BTreeSet<String>,
+    /// Each resource with the evidence behind it.
+    #[serde(skip)]
+    pub grants: Vec<Grant>,
     pub sources: BTreeSet<Origin>,
     pub evidence: Vec<Evidence>,
     /// Why it is only possibly needed, when it is.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub possible: Option<String>,
+    /// Granted because the repo's config accepts it, with the config's reason.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub accepted: Option<String>,
+}
+
+/// One resource of a permission.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Grant {
+    /// Resolved through the bindings and fitted to the resource types the action takes.
+    pub pattern: ResourcePattern,
+    /// As the report shows it (`${env:NAME}` visible).
+    pub shown: String,
+    /// As deployable policy JSON writes it (`*` for what stays unknown).
+    pub deployable: String,
+    pub sources: BTreeSet<Origin>,
+    /// Indices into the permission's `evidence`.
+    pub evidence: Vec<usize>,
+    /// How synthesis reshaped the evidence's resource, when it did.
+    pub notes: Vec<String>,
+}
+
+impl Permission {
+    pub fn new(action: &str) -> Permission {
+        Permission {
+            action: action.to_string(),
+            resources: BTreeSet::new(),
+            deployable: BTreeSet::new(),
+            grants: Vec::new(),
+            sources: BTreeSet::new(),
+            evidence: Vec::new(),
+            possible: None,
+            accepted: None,
+        }
+    }
+
+    /// The evidence behind one grant.
+    pub fn evidence_of<'a>(&'a self, grant: &'a Grant) -> impl Iterator<Item = &'a Evidence> + 'a {
+        grant.evidence.iter().filter_map(|i| self.evidence.get(*i))
+    }
 }

@@ -1,13 +1,19 @@
-//! From a function's needs to its permissions and a short, readable policy.
+//! From a function's needs to its permissions and a short, readable, valid policy: one
+//! permission per (action, resource) merged across static, platform and trail evidence,
+//! each action only on the resource types it takes, grouped into statements, checked
+//! against IAM's rules, and split when too large for one managed policy.
 
 use std::collections::{BTreeMap, BTreeSet};
 
 use crate::catalog::Catalog;
-use crate::evidence::{ArnContext, Certainty, Need, Origin, Unresolved};
+use crate::diagnostics::{Diagnostic, Severity, codes};
+use crate::evidence::{ArnContext, Certainty, Evidence, Need, Origin, ResourcePattern, Unresolved};
 use crate::graph::Bindings;
 
-use super::glob;
-use super::{Permission, PolicyDocument, Statement};
+use super::dialect::{self, Dialect};
+use super::merge::Builder;
+use super::statements::{self, Item};
+use super::{Permission, PolicyDocument, glob, resource_type, size, validate};
 
 /// Which evidence counts.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -18,12 +24,68 @@ pub enum Include {
     CloudtrailOnly,
 }
 
+/// ARNs the analysis cannot know, for the resources a pattern names (`leastpriv.toml`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ResourceMapping {
+    /// Matched against the resource as the report and as policy JSON write it; `*`
+    /// matches any run of characters.
+    pub pattern: String,
+    pub arns: Vec<String>,
+}
+
+/// Permissions granted although no evidence asks for them, with the reason.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AcceptedExtra {
+    pub actions: Vec<String>,
+    /// Empty: the action's own resource types with `*` names (or `*`).
+    pub resources: Vec<String>,
+    pub reason: String,
+}
+
+/// Settings that apply to one function only.
+#[derive(Debug, Clone, Default)]
+pub struct FunctionOptions {
+    pub env: BTreeMap<String, String>,
+    pub exclude_actions: Vec<String>,
+    pub accepted: Vec<AcceptedExtra>,
+}
+
 #[derive(Debug, Clone, Default)]
 pub struct SynthesisOptions {
     pub arn: ArnContext,
     pub include: Include,
     pub include_possible: bool,
     pub exclude_actions: Vec<String>,
+    pub allow_wildcards: bool,
+    /// Environment values from the config, for every function (`--env` wins).
+    pub env: BTreeMap<String, String>,
+    pub resources: Vec<ResourceMapping>,
+    pub accepted: Vec<AcceptedExtra>,
+    pub functions: BTreeMap<String, FunctionOptions>,
+}
+
+impl SynthesisOptions {
+    /// The options with one function's own settings added.
+    pub fn for_function(&self, name: &str) -> SynthesisOptions {
+        let mut out = self.clone();
+        if let Some(f) = self.functions.get(name) {
+            out.exclude_actions.extend(f.exclude_actions.iter().cloned());
+            out.accepted.extend(f.accepted.iter().cloned());
+        }
+        out.functions.clear();
+        out
+    }
+
+    /// Environment values for one function: the config's, the function's own over them,
+    /// and the command line's (`cli`) over both.
+    pub fn env_for(&self, name: &str, cli: &BTreeMap<String, String>) -> BTreeMap<String, String> {
+        let mut env = self.env.clone();
+        if let Some(f) = self.functions.get(name) {
+            env.extend(f.env.iter().map(|(k, v)| (k.clone(), v.clone())));
+        }
+        env.extend(cli.iter().map(|(k, v)| (k.clone(), v.clone())));
+        env
+    }
 }
 
 /// A function's permissions and the policy that grants them.
@@ -32,212 +94,353 @@ pub struct FunctionPolicy {
     pub permissions: Vec<Permission>,
     /// Possibly needed, not granted unless asked.
     pub possible: Vec<Permission>,
+    /// Granted because the config accepts them.
+    pub accepted: Vec<Permission>,
+    /// Actions the evidence asks for that `--exclude-action` or the config left out.
+    pub excluded: BTreeSet<String>,
+    /// Unresolved names visible: what the report shows.
     pub policy: PolicyDocument,
-    /// The same policy with unresolved names as `*`: what can be deployed.
+    /// Unresolved names as `*`: what can be deployed.
     pub deployable: PolicyDocument,
+    /// `deployable` as managed policies within IAM's size limit (one when it fits).
+    pub parts: Vec<PolicyDocument>,
+    pub diagnostics: Vec<Diagnostic>,
+    pub arn: ArnContext,
+    pub allow_wildcards: bool,
+}
+
+impl Default for FunctionPolicy {
+    fn default() -> FunctionPolicy {
+        FunctionPolicy {
+            permissions: Vec::new(),
+            possible: Vec::new(),
+            accepted: Vec::new(),
+            excluded: BTreeSet::new(),
+            policy: PolicyDocument::new(Vec::new()),
+            deployable: PolicyDocument::new(Vec::new()),
+            parts: Vec::new(),
+            diagnostics: Vec::new(),
+            arn: ArnContext::default(),
+            allow_wildcards: false,
+        }
+    }
+}
+
+impl FunctionPolicy {
+    /// Everything the policy grants: needed, accepted, and possible when asked for.
+    pub fn granted(&self) -> impl Iterator<Item = &Permission> {
+        self.permissions.iter().chain(&self.accepted)
+    }
+
+    /// The policy written in a dialect (CloudFormation `!Sub` bodies, say).
+    pub fn document(&self, dialect: Dialect) -> PolicyDocument {
+        document(self.granted(), &self.arn, dialect, self.allow_wildcards)
+    }
+
+    /// Resource patterns of everything granted, for template parameters.
+    pub fn patterns(&self) -> impl Iterator<Item = &ResourcePattern> {
+        self.granted().flat_map(|p| p.grants.iter().map(|g| &g.pattern))
+    }
+}
+
+/// The policy in a dialect. Template dialects keep the statements (and Sids) of the
+/// deployable policy, each resource written as the template writes it.
+fn document<'a>(
+    perms: impl Iterator<Item = &'a Permission>,
+    ctx: &ArnContext,
+    dialect: Dialect,
+    allow_wildcards: bool,
+) -> PolicyDocument {
+    let base = match dialect {
+        Dialect::Visible => Dialect::Visible,
+        _ => Dialect::Deployable,
+    };
+    let mut items = Vec::new();
+    let mut rendered: Vec<(String, String, String)> = Vec::new();
+    for p in perms {
+        for g in &p.grants {
+            items.push(Item {
+                action: p.action.clone(),
+                resource: dialect::render(&g.pattern, ctx, base),
+                shown: g.shown.clone(),
+            });
+            if dialect != base {
+                rendered.push((
+                    p.action.clone(),
+                    g.deployable.clone(),
+                    dialect::render(&g.pattern, ctx, dialect),
+                ));
+            }
+        }
+    }
+    items.sort();
+    items.dedup();
+    let mut doc = statements::group(&items, Catalog::embedded(), allow_wildcards);
+    if dialect == base {
+        return doc;
+    }
+    for s in &mut doc.statements {
+        let mine: BTreeSet<&str> = rendered
+            .iter()
+            .filter(|(action, deploy, _)| {
+                s.actions.iter().any(|a| glob::action_matches(a, action))
+                    && s.resources.iter().any(|r| r == deploy || glob::covers(r, deploy))
+            })
+            .map(|(_, _, d)| d.as_str())
+            .collect();
+        s.resources = mine
+            .iter()
+            .filter(|r| !mine.iter().any(|b| glob::covers(b, r)))
+            .map(|r| r.to_string())
+            .collect();
+    }
+    doc
 }
 
 pub fn synthesize(needs: &[Need], bindings: &Bindings, catalog: &Catalog, opts: &SynthesisOptions) -> FunctionPolicy {
-    let mut granted: BTreeMap<String, Permission> = BTreeMap::new();
-    let mut possible: BTreeMap<String, Permission> = BTreeMap::new();
+    let ctx = &opts.arn;
+    let mut diagnostics: Vec<Diagnostic> = Vec::new();
+    let mut granted: BTreeMap<String, Builder> = BTreeMap::new();
+    let mut possible: BTreeMap<String, Builder> = BTreeMap::new();
+    let mut excluded = BTreeSet::new();
     for need in needs {
         let counted = match opts.include {
             Include::Both => true,
             Include::StaticOnly => need.origin != Origin::Cloudtrail,
             Include::CloudtrailOnly => need.origin != Origin::Static,
         };
-        if !counted
-            || opts
-                .exclude_actions
-                .iter()
-                .any(|p| glob::action_matches(p, &need.action))
-        {
+        if !counted {
             continue;
         }
-        let action = catalog
-            .canonical_action(&need.action)
-            .unwrap_or_else(|| need.action.clone());
-        let resolved = bindings.resolve(&need.resource);
-        let shown = resolved.render(&opts.arn, Unresolved::Visible);
-        let deploy = resolved.render(&opts.arn, Unresolved::Star);
-        let target = match (&need.certainty, opts.include_possible) {
-            (Certainty::Possible(_), false) if !granted.contains_key(&action) => &mut possible,
-            _ => &mut granted,
+        let Some(action) = catalog.canonical_action(&need.action) else {
+            push_once(
+                &mut diagnostics,
+                located(
+                    Diagnostic::warning(
+                        codes::UNKNOWN_ACTION,
+                        format!(
+                            "{} is no IAM action the service catalog knows; it is left out of the policy",
+                            need.action
+                        ),
+                    ),
+                    &need.evidence,
+                ),
+            );
+            continue;
         };
-        let entry = target.entry(action.clone()).or_insert_with(|| Permission {
-            action: action.clone(),
-            resources: BTreeSet::new(),
-            deployable: BTreeSet::new(),
-            sources: BTreeSet::new(),
-            evidence: Vec::new(),
-            possible: match &need.certainty {
-                Certainty::Possible(r) => Some(r.clone()),
-                Certainty::Needed => None,
-            },
-        });
-        if need.certainty == Certainty::Needed {
-            entry.possible = None;
+        if is_excluded(&action, &opts.exclude_actions) {
+            excluded.insert(action);
+            continue;
         }
-        entry.resources.insert(shown);
-        entry.deployable.insert(deploy);
-        entry.sources.insert(need.origin);
-        if !entry.evidence.contains(&need.evidence) {
-            entry.evidence.push(need.evidence.clone());
-        }
-    }
-    // A certain need promotes a possible one of the same action.
-    for action in granted.keys() {
-        possible.remove(action);
-    }
-    let permissions: Vec<Permission> = granted.into_values().collect();
-    let policy = group(&permissions, |p| &p.resources, catalog);
-    let deployable = group(&permissions, |p| &p.deployable, catalog);
-    FunctionPolicy {
-        permissions,
-        possible: possible.into_values().collect(),
-        policy,
-        deployable,
-    }
-}
-
-/// Statements: actions with the same resource set share one, resources subsumed by a
-/// broader one of the same action dropped.
-fn group(
-    perms: &[Permission],
-    resources: impl Fn(&Permission) -> &BTreeSet<String>,
-    catalog: &Catalog,
-) -> PolicyDocument {
-    let mut by_set: BTreeMap<Vec<String>, BTreeSet<String>> = BTreeMap::new();
-    for p in perms {
-        let all = resources(p);
-        let kept: Vec<String> = all
-            .iter()
-            .filter(|r| !all.iter().any(|b| glob::covers(b, r)))
-            .cloned()
-            .collect();
-        by_set.entry(kept).or_default().insert(p.action.clone());
-    }
-    let mut statements: Vec<Statement> = by_set
-        .into_iter()
-        .map(|(resources, actions)| Statement {
-            sid: None,
-            effect: "Allow".into(),
-            actions: actions.into_iter().collect(),
-            resources,
-        })
-        .collect();
-    statements.sort_by(|a, b| a.actions.cmp(&b.actions).then(a.resources.cmp(&b.resources)));
-    let mut used = BTreeSet::new();
-    for s in &mut statements {
-        let base = sid_for(s, catalog);
-        let mut sid = base.clone();
-        let mut n = 2;
-        while !used.insert(sid.clone()) {
-            sid = format!("{base}{n}");
-            n += 1;
-        }
-        s.sid = Some(sid);
-    }
-    PolicyDocument::new(statements)
-}
-
-/// `ReadOrdersTable`, `WriteInvoicesBucketObjects`, `PublishReceiptTopic`...
-fn sid_for(s: &Statement, catalog: &Catalog) -> String {
-    let levels: BTreeSet<String> = s
-        .actions
-        .iter()
-        .filter_map(|a| catalog.iam_action(a))
-        .map(|a| a.access.clone())
-        .collect();
-    let verb = match levels.iter().map(String::as_str).collect::<Vec<_>>().as_slice() {
-        ["Read"] | ["List"] | ["List", "Read"] => "Read",
-        ["Write"] => "Write",
-        ["Tagging"] => "Tag",
-        ["Permissions management"] => "Manage",
-        [] => "Use",
-        _ => "Use",
-    };
-    let object = match s.resources.as_slice() {
-        [one] => resource_noun(one),
-        _ => {
-            let prefixes: BTreeSet<&str> = s.actions.iter().filter_map(|a| a.split(':').next()).collect();
-            let joined: String = prefixes.iter().map(|p| camel(p)).collect();
-            if s.resources.iter().all(|r| r == "*") {
-                format!("{joined}Any")
-            } else {
-                format!("{joined}Resources")
+        let resolved = bindings.resolve(&need.resource);
+        for (pattern, map_note) in map_resources(&resolved, ctx, &opts.resources) {
+            let fitted = resource_type::fit(catalog, &action, &pattern, ctx);
+            if fitted.mismatch {
+                push_once(
+                    &mut diagnostics,
+                    located(
+                        Diagnostic::warning(codes::RESOURCE_TYPE_MISMATCH, fitted.note.clone().unwrap_or_default()),
+                        &need.evidence,
+                    ),
+                );
+            }
+            let is_possible = matches!(need.certainty, Certainty::Possible(_)) && !opts.include_possible;
+            let target = if is_possible { &mut possible } else { &mut granted };
+            let b = target.entry(action.clone()).or_default();
+            match &need.certainty {
+                Certainty::Possible(r) if b.grants.is_empty() || b.possible.is_some() => {
+                    b.possible.get_or_insert_with(|| r.clone());
+                }
+                Certainty::Possible(_) => {}
+                Certainty::Needed => b.possible = None,
+            }
+            for p in fitted.patterns {
+                let notes: Vec<&str> = map_note.iter().chain(&fitted.note).map(String::as_str).collect();
+                b.add(p.clone(), need.origin, &need.evidence, None);
+                for n in notes {
+                    b.add(p.clone(), need.origin, &need.evidence, Some(n));
+                }
             }
         }
-    };
-    let sid: String = format!("{verb}{object}")
-        .chars()
-        .filter(|c| c.is_ascii_alphanumeric())
+    }
+    let permissions: Vec<Permission> = granted
+        .into_iter()
+        .map(|(action, mut b)| {
+            b.generalize();
+            b.build(&action, ctx)
+        })
         .collect();
-    sid.chars().take(100).collect()
-}
+    let possible = prune_possible(possible, &permissions, ctx);
+    let accepted = accepted_permissions(&opts.accepted, catalog, ctx, &mut diagnostics);
 
-fn resource_noun(arn: &str) -> String {
-    if arn == "*" {
-        return "Any".into();
+    let all = || permissions.iter().chain(&accepted);
+    let policy = document(all(), ctx, Dialect::Visible, opts.allow_wildcards);
+    let deployable = document(all(), ctx, Dialect::Deployable, opts.allow_wildcards);
+    let parts = size::split(&deployable, size::MANAGED_POLICY_LIMIT);
+    for (i, part) in parts.iter().enumerate() {
+        for v in validate::validate(part, catalog) {
+            let place = if parts.len() > 1 {
+                format!("policy {} of {}, ", i + 1, parts.len())
+            } else {
+                String::new()
+            };
+            diagnostics.push(Diagnostic {
+                severity: Severity::Error,
+                ..Diagnostic::warning(
+                    codes::INVALID_POLICY,
+                    format!("{place}statement {}: {}", v.statement, v.message),
+                )
+            });
+        }
     }
-    // `${env:NAME}` holds a `:` that is not an ARN separator.
-    let arn = arn.replace("${env:", "${");
-    let parts: Vec<&str> = arn.splitn(6, ':').collect();
-    let service = parts.get(2).copied().unwrap_or("");
-    let tail = parts.get(5).copied().unwrap_or(&arn);
-    if service == "logs" {
-        let name = tail
-            .split(['/', ':'])
-            .rfind(|t| !t.is_empty() && *t != "*")
-            .unwrap_or("");
-        return format!("{}Logs", camel(&clean(name)));
+    if parts.len() > 1 {
+        let mut message = format!(
+            "the policy is {} characters without whitespace, over the {} one managed policy may hold: split into {} managed policies",
+            deployable.compact_len(),
+            size::MANAGED_POLICY_LIMIT,
+            parts.len()
+        );
+        if parts.len() > size::MANAGED_POLICIES_PER_ROLE {
+            message.push_str(&format!(
+                " (a role takes {} managed policies unless its quota is raised)",
+                size::MANAGED_POLICIES_PER_ROLE
+            ));
+        }
+        diagnostics.push(Diagnostic::warning(codes::POLICY_SPLIT, message));
     }
-    let (kind, name) = match service {
-        "s3" => match tail.split_once('/') {
-            Some((bucket, _)) => ("Objects", bucket),
-            None => ("Bucket", tail),
-        },
-        _ => match tail.split_once(['/', ':']) {
-            Some((kind, rest)) => (kind, rest.split(['/', ':']).next().unwrap_or(rest)),
-            None => (service, tail),
-        },
-    };
-    let name = camel(&clean(name));
-    format!("{name}{}", camel(kind))
+    FunctionPolicy {
+        permissions,
+        possible,
+        accepted,
+        excluded,
+        policy,
+        deployable,
+        parts,
+        diagnostics,
+        arn: ctx.clone(),
+        allow_wildcards: opts.allow_wildcards,
+    }
 }
 
-/// A resource name without wildcards and placeholder syntax: `${env:TABLE}` → `TABLE`.
-fn clean(name: &str) -> String {
-    name.replace("${env:", "").replace(['*', '?', '$', '{', '}'], " ")
+fn is_excluded(action: &str, patterns: &[String]) -> bool {
+    patterns.iter().any(|p| glob::action_matches(p, action))
 }
 
-fn camel(s: &str) -> String {
-    s.split(|c: char| !c.is_ascii_alphanumeric())
-        .filter(|w| !w.is_empty())
-        .map(|w| {
-            let mut c = w.chars();
-            c.next()
-                .map(|f| f.to_ascii_uppercase().to_string() + c.as_str())
-                .unwrap_or_default()
+fn located(d: Diagnostic, evidence: &Evidence) -> Diagnostic {
+    match evidence {
+        Evidence::Static { file, line, .. } => d.at(file, Some(*line)),
+        _ => d,
+    }
+}
+
+fn push_once(out: &mut Vec<Diagnostic>, d: Diagnostic) {
+    if !out.contains(&d) {
+        out.push(d);
+    }
+}
+
+/// The config's ARNs for a resource it maps; the resource itself otherwise.
+fn map_resources(
+    p: &ResourcePattern,
+    ctx: &ArnContext,
+    mappings: &[ResourceMapping],
+) -> Vec<(ResourcePattern, Option<String>)> {
+    let shown = p.render(ctx, Unresolved::Visible);
+    let deploy = p.render(ctx, Unresolved::Star);
+    for m in mappings {
+        if glob::matches(&m.pattern, &shown) || glob::matches(&m.pattern, &deploy) {
+            let note = format!("{shown} is mapped to its ARNs by the config ({})", m.pattern);
+            return m
+                .arns
+                .iter()
+                .map(|a| (ResourcePattern::parse_arn(a), Some(note.clone())))
+                .collect();
+        }
+    }
+    vec![(p.clone(), None)]
+}
+
+/// Possible permissions less what is granted anyway.
+fn prune_possible(possible: BTreeMap<String, Builder>, granted: &[Permission], ctx: &ArnContext) -> Vec<Permission> {
+    let by_action: BTreeMap<&str, &Permission> = granted.iter().map(|p| (p.action.as_str(), p)).collect();
+    possible
+        .into_iter()
+        .filter_map(|(action, b)| {
+            let mut p = b.build(&action, ctx);
+            if let Some(g) = by_action.get(action.as_str()) {
+                p.grants.retain(|x| {
+                    !g.deployable
+                        .iter()
+                        .any(|d| d == &x.deployable || glob::covers(d, &x.deployable))
+                });
+                p.resources = p.grants.iter().map(|x| x.shown.clone()).collect();
+                p.deployable = p.grants.iter().map(|x| x.deployable.clone()).collect();
+            }
+            (!p.grants.is_empty()).then_some(p)
+        })
+        .collect()
+}
+
+fn accepted_permissions(
+    extras: &[AcceptedExtra],
+    catalog: &Catalog,
+    ctx: &ArnContext,
+    diagnostics: &mut Vec<Diagnostic>,
+) -> Vec<Permission> {
+    let mut out: BTreeMap<String, Builder> = BTreeMap::new();
+    let mut reasons: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
+    for extra in extras {
+        for a in &extra.actions {
+            let Some(action) = catalog.canonical_action(a) else {
+                push_once(
+                    diagnostics,
+                    Diagnostic::warning(
+                        codes::UNKNOWN_ACTION,
+                        format!(
+                            "{a}, accepted in the config, is no IAM action the service catalog knows; it is left out"
+                        ),
+                    ),
+                );
+                continue;
+            };
+            let resources: Vec<ResourcePattern> = if extra.resources.is_empty() {
+                vec![ResourcePattern::star()]
+            } else {
+                extra.resources.iter().map(|r| ResourcePattern::parse_arn(r)).collect()
+            };
+            let evidence = Evidence::Platform {
+                reason: extra.reason.clone(),
+            };
+            for r in resources {
+                let fitted = resource_type::fit(catalog, &action, &r, ctx);
+                let b = out.entry(action.clone()).or_default();
+                for p in fitted.patterns {
+                    b.add(p, Origin::Platform, &evidence, fitted.note.as_deref());
+                }
+            }
+            reasons.entry(action).or_default().insert(extra.reason.clone());
+        }
+    }
+    out.into_iter()
+        .map(|(action, mut b)| {
+            b.evidence.clear();
+            for g in b.grants.values_mut() {
+                g.evidence.clear();
+                g.sources.clear();
+            }
+            let mut p = b.build(&action, ctx);
+            p.accepted = Some(
+                reasons
+                    .get(&action)
+                    .map(|r| r.iter().cloned().collect::<Vec<_>>().join("; "))
+                    .unwrap_or_default(),
+            );
+            p
         })
         .collect()
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn nouns() {
-        assert_eq!(resource_noun("arn:aws:dynamodb:*:*:table/Orders"), "OrdersTable");
-        assert_eq!(resource_noun("arn:aws:s3:::invoices/in/*"), "InvoicesObjects");
-        assert_eq!(resource_noun("arn:aws:s3:::invoices"), "InvoicesBucket");
-        assert_eq!(resource_noun("arn:aws:sqs:*:*:orders-queue"), "OrdersQueueSqs");
-        assert_eq!(resource_noun("*"), "Any");
-        assert_eq!(
-            resource_noun("arn:aws:logs:*:*:log-group:/aws/lambda/shop-CatalogSync-*:*"),
-            "ShopCatalogSyncLogs"
-        );
-        assert_eq!(resource_noun("arn:aws:dynamodb:*:*:table/${env:TABLE}"), "TABLETable");
-    }
-}
+mod properties;
+#[cfg(test)]
+mod tests;

@@ -5,28 +5,93 @@
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
+use serde::Serialize;
+use serde_json::Value;
+
 use crate::diagnostics::Diagnostic;
 use crate::sources::{Language, template, walk};
 
 /// A function to analyse, as discovery found it.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Default)]
 pub struct FunctionSpec {
     pub name: String,
     /// The function's code folder (or file), as the user would write it.
     pub path: PathBuf,
+    /// The folder its local imports resolve in (`CodeUri`, the Serverless service folder,
+    /// an archive's `source_dir`); the same as `path` unless a template says otherwise.
+    pub root: PathBuf,
     pub language: Option<Language>,
     /// The handler's module, when a template names it.
     pub entry: Option<PathBuf>,
-    /// Source files to analyse, entry first.
+    /// Source files to analyse, entry first: with a known entry, the entry (its local
+    /// imports are followed by the analysers) plus the code of layers in the repository.
     pub files: Vec<PathBuf>,
     /// The role ARN (or template expression) the deployment gives it.
     pub role: Option<String>,
     /// Where the function was declared (template file), if anywhere.
     pub declared_in: Option<PathBuf>,
-    /// Environment variables the deployment sets, as written.
+    /// The line of its declaration in `declared_in`.
+    pub line: Option<u32>,
+    /// The stack, Serverless service or Terraform module it belongs to.
+    pub stack: Option<String>,
+    /// Environment variables the deployment sets, evaluated (`*` where unknown).
     pub environment: BTreeMap<String, String>,
+    /// The template definition (logical id, Terraform address) each variable names.
+    pub env_sources: BTreeMap<String, String>,
+    /// Why a variable's value is only partly known (`*` in it): variable → reason.
+    pub env_unknowns: BTreeMap<String, String>,
     /// What the deployment definition says about how the function runs.
     pub deployment: Option<Deployment>,
+    /// The policies of the role the function has today, as the repository declares them
+    /// (SAM `Policies`, the role's inline and managed policies, `iam.role.statements`,
+    /// Terraform role policies and attachments).
+    pub current_policies: Vec<CurrentPolicy>,
+    /// Every statement of `current_policies`' documents, intrinsics evaluated and SAM
+    /// policy templates expanded: the current role's statements, for the diff.
+    pub current_statements: Vec<Value>,
+}
+
+/// One policy of a function's current role.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct CurrentPolicy {
+    /// The policy's name, the SAM policy template's name, or the managed policy's ARN.
+    pub name: String,
+    pub kind: PolicyKind,
+    /// The managed policy's ARN, when it has one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub arn: Option<String>,
+    /// The policy document with intrinsics evaluated; `None` for an AWS managed policy,
+    /// whose document is not in the repository.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub document: Option<Value>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub file: Option<PathBuf>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub line: Option<u32>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum PolicyKind {
+    /// A policy embedded in the role (or in the function's SAM `Policies`).
+    Inline,
+    /// A SAM policy template (`DynamoDBCrudPolicy: {TableName: ...}`), expanded.
+    SamTemplate,
+    /// A managed policy declared in the repository (its document is known).
+    CustomerManaged,
+    /// A managed policy known by ARN only (AWS managed, or defined elsewhere).
+    Managed,
+}
+
+impl CurrentPolicy {
+    /// The statements of its document (a single statement object counts as one).
+    pub fn statements(&self) -> Vec<Value> {
+        match self.document.as_ref().and_then(|d| d.get("Statement")) {
+            Some(Value::Array(items)) => items.clone(),
+            Some(one @ Value::Object(_)) => vec![one.clone()],
+            _ => Vec::new(),
+        }
+    }
 }
 
 /// Deployment facts that imply permissions of their own (platform evidence).
@@ -44,22 +109,62 @@ pub struct Deployment {
     /// Dead-letter or on-failure destinations: ARN patterns.
     pub destinations: Vec<String>,
     /// Triggers that invoke the function (API, Schedule, S3, SNS...), for the graph.
-    pub triggers: Vec<(String, String)>,
+    pub triggers: Vec<Trigger>,
+    /// A customer managed KMS key encrypting the environment: its ARN pattern.
+    pub kms_key: Option<String>,
+}
+
+/// Something that invokes the function.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Trigger {
+    /// `Api`, `HttpApi`, `Schedule`, `S3`, `SNS`, `EventBridgeRule`, `SQS`...
+    pub kind: String,
+    /// The event's name in the definition, or a description (`GET /orders`).
+    pub name: String,
+    /// The ARN (pattern) of the resource that invokes it, when there is one.
+    pub source: Option<String>,
+}
+
+/// A resource a deployment definition declares (a table, a bucket, a role...).
+#[derive(Debug, Clone, Default, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Definition {
+    /// Logical id (`OrdersTable`) or Terraform address (`aws_dynamodb_table.orders`).
+    pub id: String,
+    /// `AWS::DynamoDB::Table`, `aws_dynamodb_table`...
+    pub kind: String,
+    /// Its physical name, `*` where unknown.
+    pub name: Option<String>,
+    /// Its ARN (pattern), when the type has one.
+    pub arn: Option<String>,
+    pub file: PathBuf,
+    pub line: Option<u32>,
+    pub stack: Option<String>,
 }
 
 impl FunctionSpec {
     fn from_files(name: String, path: PathBuf, files: Vec<PathBuf>) -> FunctionSpec {
+        let root = if path.is_dir() {
+            path.clone()
+        } else {
+            path.parent().map(PathBuf::from).unwrap_or_default()
+        };
         FunctionSpec {
             name,
-            path,
             language: dominant_language(&files),
-            entry: None,
+            path,
+            root,
             files,
-            role: None,
-            declared_in: None,
-            environment: BTreeMap::new(),
-            deployment: None,
+            ..FunctionSpec::default()
         }
+    }
+
+    /// Fills `current_statements` from `current_policies`.
+    pub fn collect_statements(&mut self) {
+        self.current_statements = self
+            .current_policies
+            .iter()
+            .flat_map(CurrentPolicy::statements)
+            .collect();
     }
 }
 
@@ -67,6 +172,8 @@ impl FunctionSpec {
 #[derive(Debug, Default)]
 pub struct Discovery {
     pub functions: Vec<FunctionSpec>,
+    /// Resources the deployment definitions declare, for the graph.
+    pub definitions: Vec<Definition>,
     pub diagnostics: Vec<Diagnostic>,
 }
 
@@ -154,36 +261,28 @@ fn dominant_language(files: &[PathBuf]) -> Option<Language> {
     counts.into_iter().max_by_key(|(_, n)| *n).map(|(l, _)| l)
 }
 
-/// Discovers the functions under one PATH: from the templates it is or holds, else by
-/// the plain-folder rule.
+/// Discovers the functions under one PATH: from the deployment definitions it is or
+/// holds (SAM/CloudFormation templates, CDK `cdk.out`, `serverless.yml`, Terraform), else
+/// by the plain-folder rule. A definition with errors yields diagnostics; the functions
+/// it still declares are analysed.
 pub fn discover(path: &Path, pseudo: &template::cfn::Pseudo) -> Result<Discovery, DiscoverError> {
     let meta = std::fs::metadata(path).map_err(|_| DiscoverError::NotFound(path.to_path_buf()))?;
-    let templates = if meta.is_file() {
-        let ext = path.extension().and_then(|e| e.to_str()).unwrap_or("");
-        if matches!(ext, "yaml" | "yml" | "json" | "template") {
-            vec![path.to_path_buf()]
-        } else {
-            Vec::new()
-        }
+    let sources = if meta.is_file() {
+        template::Source::of_file(path).into_iter().collect()
     } else {
-        template::find_templates(path)
+        template::Source::find(path)
     };
-    if templates.is_empty() {
+    if sources.is_empty() {
         return plain(path);
     }
     let mut found = Discovery::default();
-    for t in templates {
-        match template::yaml::load(&t) {
-            Ok(value) => {
-                let (specs, diags) = template::cfn::functions(&t, &value, pseudo);
-                found.functions.extend(specs);
-                found.diagnostics.extend(diags);
-            }
-            Err(e) => found.diagnostics.push(Diagnostic::warning(
-                crate::diagnostics::codes::TEMPLATE_ERROR,
-                e.to_string(),
-            )),
-        }
+    for source in &sources {
+        source.read(pseudo, &mut found);
     }
+    for f in &mut found.functions {
+        f.collect_statements();
+    }
+    found.definitions.sort();
+    found.definitions.dedup();
     Ok(found)
 }

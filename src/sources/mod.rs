@@ -1,6 +1,10 @@
 //! Inputs: function discovery, function code (analysed into SDK calls), templates.
 
+pub mod cloudtrail;
+pub mod config;
+pub mod current;
 pub mod discover;
+pub mod git_tree;
 pub mod javascript;
 pub mod python;
 pub mod sdk_call;

@@ -1,19 +1,25 @@
 //! Functions declared in an AWS SAM or CloudFormation template (CDK's synthesized
-//! templates included): code location, handler, environment and role.
+//! templates included): code location, handler, layers, environment, role and its
+//! policies, platform facts; the resources the template declares; nested stacks by path.
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use serde_json::Value;
 
-use crate::diagnostics::{Diagnostic, codes};
-use crate::sources::discover::{Deployment, FunctionSpec};
-use crate::sources::{Language, walk};
+use crate::diagnostics::codes;
+use crate::sources::discover::{Definition, Discovery, FunctionSpec};
 
+use super::cfn_roles::{self, Place};
+use super::code::{self, Declared};
 use super::intrinsics::Scope;
+use super::{cfn_checks, cfn_deployment, lines, template_error, yaml};
 
 pub const SERVERLESS_FUNCTION: &str = "AWS::Serverless::Function";
 pub const LAMBDA_FUNCTION: &str = "AWS::Lambda::Function";
+
+/// Nested stacks deeper than this are not followed.
+const MAX_NESTING: usize = 8;
 
 /// Account, region and partition the user gave, for evaluating pseudo parameters.
 #[derive(Debug, Clone, Default)]
@@ -23,307 +29,413 @@ pub struct Pseudo {
     pub partition: Option<String>,
 }
 
-/// Reads the functions of one parsed template.
-pub fn functions(template_path: &Path, template: &Value, pseudo: &Pseudo) -> (Vec<FunctionSpec>, Vec<Diagnostic>) {
-    let base = template_path.parent().unwrap_or(Path::new("."));
-    let sam = super::samconfig::read(base).unwrap_or_default();
-    let scope = Scope {
-        template,
-        account: pseudo.account.as_deref(),
-        // The region a function runs in is not pinned by samconfig's default; only the
-        // user's --region fills ARNs.
-        region: pseudo.region.as_deref(),
-        partition: pseudo.partition.as_deref(),
-        stack_name: sam.stack_name.as_deref(),
-        parameters: Some(&sam.parameters),
-    };
-    let globals = template.pointer("/Globals/Function").cloned().unwrap_or(Value::Null);
-    let mut specs = Vec::new();
-    let mut diags = Vec::new();
-    let Some(resources) = template.get("Resources").and_then(Value::as_object) else {
-        diags.push(
-            Diagnostic::warning(codes::TEMPLATE_ERROR, "the template has no Resources section").at(template_path, None),
-        );
-        return (specs, diags);
-    };
-    for (id, res) in resources {
-        let ty = res.get("Type").and_then(Value::as_str).unwrap_or("");
-        if ty != SERVERLESS_FUNCTION && ty != LAMBDA_FUNCTION {
-            continue;
-        }
-        let props = res.get("Properties").cloned().unwrap_or(Value::Null);
-        let prop = |name: &str| -> Option<Value> {
-            props.get(name).cloned().or_else(|| {
-                (ty == SERVERLESS_FUNCTION)
-                    .then(|| globals.get(name).cloned())
-                    .flatten()
-            })
-        };
-        let handler = prop("Handler").and_then(|v| scope.eval(&v));
-        let runtime = prop("Runtime").and_then(|v| scope.eval(&v)).unwrap_or_default();
-        // Normalised so `CodeUri: src/orders/` and `./src/orders` name the same folder.
-        let code_dir =
-            code_location(ty, res, &props, &globals, &scope).map(|p| base.join(p).components().collect::<PathBuf>());
-        let mut environment = BTreeMap::new();
-        // Globals apply to SAM functions only.
-        let global_vars = if ty == SERVERLESS_FUNCTION {
-            globals.pointer("/Environment/Variables")
-        } else {
-            None
-        };
-        for source in [global_vars, props.pointer("/Environment/Variables")] {
-            let Some(vars) = source.and_then(Value::as_object) else {
-                continue;
-            };
-            for (k, v) in vars {
-                if let Some(s) = scope.eval(v) {
-                    environment.insert(k.clone(), s);
-                }
-            }
-        }
-        let role = match props.get("Role") {
-            Some(r) => scope.eval(r),
-            // SAM creates `<LogicalId>Role` when no Role is given.
-            None if ty == SERVERLESS_FUNCTION => Some(format!(
-                "arn:{}:iam::{}:role/*{id}Role*",
-                pseudo.partition.as_deref().unwrap_or("aws"),
-                pseudo.account.as_deref().unwrap_or("*")
-            )),
-            None => None,
-        };
-        let Some(dir) = code_dir else {
-            diags.push(
-                Diagnostic::warning(
-                    codes::MISSING_HANDLER,
-                    format!("{id}: its code is not in the repository (inline or S3 code); skipped"),
-                )
-                .at(template_path, None),
-            );
-            continue;
-        };
-        if !dir.exists() {
-            diags.push(
-                Diagnostic::warning(
-                    codes::MISSING_HANDLER,
-                    format!("{id}: code folder {} does not exist", dir.display()),
-                )
-                .at(template_path, None),
-            );
-            continue;
-        }
-        let mut files = if dir.is_file() {
-            vec![dir.clone()]
-        } else {
-            walk::source_files(&dir)
-        };
-        let entry = handler.as_deref().and_then(|h| entry_file(&dir, h, &runtime));
-        match &entry {
-            Some(e) => {
-                files.retain(|f| f != e);
-                files.insert(0, e.clone());
-            }
-            None => {
-                if let Some(h) = &handler {
-                    diags.push(
-                        Diagnostic::warning(
-                            codes::MISSING_HANDLER,
-                            format!(
-                                "{id}: no source file for handler {h} in {}; analysing the whole folder",
-                                dir.display()
-                            ),
-                        )
-                        .at(template_path, None),
-                    );
-                }
-            }
-        }
-        let language = files
-            .first()
-            .and_then(|f| Language::from_path(f))
-            .or_else(|| language_of_runtime(&runtime));
-        specs.push(FunctionSpec {
-            name: id.clone(),
-            path: dir,
-            language,
-            entry,
-            files,
-            role,
-            declared_in: Some(template_path.to_path_buf()),
-            environment,
-            deployment: Some(deployment(id, ty, res, &props, &globals, &scope)),
-        });
-    }
-    (specs, diags)
+/// One template being read, with what its context knows.
+pub struct Stack<'a> {
+    pub path: &'a Path,
+    pub text: &'a str,
+    pub template: &'a Value,
+    pub pseudo: &'a Pseudo,
+    /// The stack's name, when known (samconfig, the CDK manifest, a parent stack).
+    pub stack_name: Option<String>,
+    /// Parameter values a parent stack passes (over samconfig's and the defaults).
+    pub parameters: Option<BTreeMap<String, String>>,
+    pub depth: usize,
 }
 
-fn code_location(ty: &str, res: &Value, props: &Value, globals: &Value, scope: &Scope) -> Option<PathBuf> {
+/// Reads one parsed template's functions, definitions and nested stacks into `found`.
+pub fn read(stack: &Stack<'_>, found: &mut Discovery) {
+    let base = stack.path.parent().unwrap_or(Path::new("."));
+    let sam = if stack.depth == 0 {
+        super::samconfig::read(base).unwrap_or_default()
+    } else {
+        super::samconfig::SamConfig::default()
+    };
+    let stack_name = stack.stack_name.clone().or(sam.stack_name.clone());
+    let mut parameters = sam.parameters.clone();
+    parameters.extend(stack.parameters.clone().unwrap_or_default());
+    let scope = Scope {
+        template: stack.template,
+        account: stack.pseudo.account.as_deref(),
+        // The region a function runs in is not pinned by samconfig's default; only the
+        // user's --region (or a CDK environment) fills ARNs.
+        region: stack.pseudo.region.as_deref(),
+        partition: stack.pseudo.partition.as_deref(),
+        stack_name: stack_name.as_deref(),
+        parameters: Some(&parameters),
+        ..Scope::default()
+    };
+    found.diagnostics.extend(cfn_checks::dangling_references(
+        stack.template,
+        stack.text,
+        stack.path,
+        &[],
+    ));
+    let Some(resources) = stack.template.get("Resources").and_then(Value::as_object) else {
+        found.diagnostics.push(template_error(
+            stack.path,
+            None,
+            "the template has no Resources section",
+        ));
+        return;
+    };
+    let resources_line = lines::key_line(stack.text, "Resources").unwrap_or(1);
+    let stack_label = stack_name.clone().unwrap_or_else(|| stack.path.display().to_string());
+    for (id, res) in resources {
+        let ty = res.get("Type").and_then(Value::as_str).unwrap_or("");
+        let line = lines::key_line_from(stack.text, id, resources_line);
+        if let Some(def) = definition(id, ty, &scope, stack.path, line, &stack_label) {
+            found.definitions.push(def);
+        }
+        match ty {
+            SERVERLESS_FUNCTION | LAMBDA_FUNCTION => {
+                if let Some(spec) = function(id, ty, res, stack, &scope, line, &stack_label, found) {
+                    found.functions.push(spec);
+                }
+            }
+            "AWS::CloudFormation::Stack" | "AWS::Serverless::Application" => {
+                nested(id, ty, res, stack, &scope, line, stack_name.as_deref(), found);
+            }
+            _ => {}
+        }
+        scope.take_notes();
+    }
+}
+
+/// One function resource as a [`FunctionSpec`].
+#[allow(clippy::too_many_arguments)]
+fn function(
+    id: &str,
+    ty: &str,
+    res: &Value,
+    stack: &Stack<'_>,
+    scope: &Scope<'_>,
+    line: Option<u32>,
+    stack_label: &str,
+    found: &mut Discovery,
+) -> Option<FunctionSpec> {
+    let base = stack.path.parent().unwrap_or(Path::new("."));
+    let sam = ty == SERVERLESS_FUNCTION;
+    let globals = if sam {
+        stack
+            .template
+            .pointer("/Globals/Function")
+            .cloned()
+            .unwrap_or(Value::Null)
+    } else {
+        Value::Null
+    };
+    let props = res.get("Properties").cloned().unwrap_or(Value::Null);
+    let prop = |name: &str| -> Option<Value> { props.get(name).cloned().or_else(|| globals.get(name).cloned()) };
+    let at = Declared {
+        function: id,
+        file: stack.path,
+        line,
+    };
+    let handler = prop("Handler").and_then(|v| scope.eval(&v));
+    let runtime = prop("Runtime").and_then(|v| scope.eval(&v)).unwrap_or_default();
+    if prop("PackageType").and_then(|v| scope.eval(&v)).as_deref() == Some("Image") {
+        found.diagnostics.push(
+            crate::diagnostics::Diagnostic::warning(
+                codes::MISSING_HANDLER,
+                format!("{id}: a container image function; its code is not read"),
+            )
+            .at(stack.path, line),
+        );
+        return None;
+    }
+    let Some(dir) = code_location(ty, res, &props, &globals, scope, base) else {
+        found.diagnostics.push(
+            crate::diagnostics::Diagnostic::warning(
+                codes::MISSING_HANDLER,
+                format!("{id}: its code is not in the repository (inline or S3 code); skipped"),
+            )
+            .at(stack.path, line),
+        );
+        return None;
+    };
+    let in_cdk_out = dir.components().any(|c| c.as_os_str() == "cdk.out");
+    if in_cdk_out && runtime.starts_with("nodejs") {
+        found.diagnostics.push(
+            crate::diagnostics::Diagnostic::warning(
+                codes::MISSING_HANDLER,
+                format!(
+                    "{id}: its code is a bundled CDK asset ({}), build output the JavaScript analyser does not read; analyse its source folder instead",
+                    dir.display()
+                ),
+            )
+            .at(stack.path, line),
+        );
+    }
+    let layers = layer_dirs(prop("Layers").as_ref(), scope, base);
+    let code = code::locate(&dir, handler.as_deref(), &runtime, &layers, &at, &mut found.diagnostics)?;
+    let mut environment = BTreeMap::new();
+    let mut env_sources = BTreeMap::new();
+    let mut env_unknowns = BTreeMap::new();
+    scope.take_notes();
+    for source in [
+        globals.pointer("/Environment/Variables"),
+        props.pointer("/Environment/Variables"),
+    ] {
+        for (k, v) in source.and_then(Value::as_object).into_iter().flatten() {
+            let value = scope.eval(v);
+            let why = scope.take_notes();
+            match (value, why) {
+                (Some(s), why) => {
+                    if s.contains('*')
+                        && let Some(why) = why
+                    {
+                        env_unknowns.insert(k.clone(), why);
+                    }
+                    environment.insert(k.clone(), s);
+                }
+                // A value that refers to nothing: any name, and the reason.
+                (None, Some(why)) => {
+                    environment.insert(k.clone(), "*".into());
+                    env_unknowns.insert(k.clone(), why);
+                }
+                (None, None) => {}
+            }
+            if let Some(r) = scope.referenced_resource(v) {
+                env_sources.insert(k.clone(), r);
+            }
+        }
+    }
+    let deployment = cfn_deployment::deployment(id, ty, &props, &globals, scope);
+    let place = Place {
+        file: stack.path,
+        text: stack.text,
+        from: line.unwrap_or(1),
+    };
+    let (role, current_policies) = match props.get("Role") {
+        Some(r) => {
+            let policies = cfn_roles::role_id(r, scope)
+                .map(|rid| cfn_roles::role_policies(&rid, scope, &place))
+                .unwrap_or_default();
+            (scope.eval(r), policies)
+        }
+        // SAM creates `<LogicalId>Role` when no Role is given.
+        None if sam => {
+            let mut policies = cfn_roles::sam_policies(props.get("Policies").unwrap_or(&Value::Null), scope, &place);
+            policies.extend(cfn_roles::sam_generated(&deployment, scope, &place));
+            let role = format!(
+                "arn:{}:iam::{}:role/{}",
+                scope.partition.unwrap_or("aws"),
+                scope.account.unwrap_or("*"),
+                match scope.stack_name {
+                    Some(s) => format!("{s}-{id}Role-*"),
+                    None => format!("*{id}Role*"),
+                }
+            );
+            (Some(role), policies)
+        }
+        None => (None, Vec::new()),
+    };
+    scope.take_notes();
+    Some(FunctionSpec {
+        name: id.to_string(),
+        path: code.path,
+        root: code.root,
+        language: code.language,
+        entry: code.entry,
+        files: code.files,
+        role,
+        declared_in: Some(stack.path.to_path_buf()),
+        line,
+        stack: Some(stack_label.to_string()),
+        environment,
+        env_sources,
+        env_unknowns,
+        deployment: Some(deployment),
+        current_policies,
+        current_statements: Vec::new(),
+    })
+}
+
+/// The code folder a function resource names, relative to the template.
+fn code_location(
+    ty: &str,
+    res: &Value,
+    props: &Value,
+    globals: &Value,
+    scope: &Scope<'_>,
+    base: &Path,
+) -> Option<PathBuf> {
     if ty == SERVERLESS_FUNCTION {
         if props.get("InlineCode").is_some() {
             return None;
         }
         let uri = props.get("CodeUri").or_else(|| globals.get("CodeUri"));
         return match uri {
-            Some(v @ Value::String(_)) => scope.eval(v).map(PathBuf::from),
+            Some(v @ Value::String(_)) => scope.eval(v).map(|p| base.join(p)),
+            Some(Value::Object(m)) if m.keys().any(|k| k == "Ref" || k.starts_with("Fn::")) => {
+                scope.eval(&Value::Object(m.clone())).map(|p| base.join(p))
+            }
             Some(_) => None,
-            None => Some(PathBuf::from(".")),
+            None => Some(base.to_path_buf()),
         };
     }
-    // CDK records the asset folder beside the synthesized template.
+    // CDK records the asset folder beside the synthesized template; a copied (not
+    // bundled) asset is read from the folder it was copied from.
     if let Some(asset) = res.pointer("/Metadata/aws:asset:path").and_then(Value::as_str) {
-        return Some(PathBuf::from(asset));
+        let dir = base.join(asset);
+        return Some(super::cdk::source_of_asset(&dir).unwrap_or(dir));
     }
     match props.get("Code") {
-        Some(Value::String(s)) => Some(PathBuf::from(s)),
+        Some(Value::String(s)) => Some(base.join(s)),
         _ => None,
     }
 }
 
-/// `app.handler` → `app.py`; `src/index.handler` → `src/index.{js,mjs,cjs,ts}`.
-fn entry_file(dir: &Path, handler: &str, runtime: &str) -> Option<PathBuf> {
-    if dir.is_file() {
-        return Some(dir.to_path_buf());
-    }
-    let module = handler.rsplit_once('.').map(|(m, _)| m).unwrap_or(handler);
-    let exts: &[&str] = if runtime.starts_with("python") {
-        &["py"]
-    } else if runtime.starts_with("nodejs") {
-        &["js", "mjs", "cjs", "ts", "mts", "cts"]
-    } else {
-        &["py", "js", "mjs", "cjs", "ts", "mts", "cts"]
-    };
-    let candidates = [module.to_string(), module.replace('.', "/")];
-    for m in &candidates {
-        for ext in exts {
-            let p = dir.join(format!("{m}.{ext}"));
-            if p.is_file() {
-                return Some(p);
+/// The code folders of a function's layers that the template declares with local code.
+fn layer_dirs(layers: Option<&Value>, scope: &Scope<'_>, base: &Path) -> Vec<PathBuf> {
+    let mut out = Vec::new();
+    for l in layers.and_then(Value::as_array).into_iter().flatten() {
+        let mut ids = Vec::new();
+        super::intrinsics::references(l, &mut ids, 0);
+        for id in ids {
+            let Some(res) = scope.resource(&id) else { continue };
+            let dir = match scope.resource_type(&id) {
+                Some("AWS::Serverless::LayerVersion") => res.pointer("/Properties/ContentUri").and_then(Value::as_str),
+                Some("AWS::Lambda::LayerVersion") => res
+                    .pointer("/Metadata/aws:asset:path")
+                    .or_else(|| res.pointer("/Properties/Content"))
+                    .and_then(Value::as_str),
+                _ => None,
+            };
+            if let Some(d) = dir {
+                let p = code::normalize(&base.join(d));
+                let p = super::cdk::source_of_asset(&p).unwrap_or(p);
+                if p.is_dir() {
+                    out.push(p);
+                }
             }
         }
     }
-    // A compiled handler (`dist/index.handler`) whose source is TypeScript elsewhere.
-    let stem = Path::new(module).file_name()?.to_str()?;
-    ["ts", "mts", "js", "mjs"]
-        .iter()
-        .map(|ext| dir.join("src").join(format!("{stem}.{ext}")))
-        .find(|p| p.is_file())
+    out
 }
 
-fn language_of_runtime(runtime: &str) -> Option<Language> {
-    if runtime.starts_with("python") {
-        Some(Language::Python)
-    } else if runtime.starts_with("nodejs") {
-        Some(Language::Javascript)
+/// A resource the graph can show: its physical name and ARN as far as known.
+pub fn definition(
+    id: &str,
+    ty: &str,
+    scope: &Scope<'_>,
+    file: &Path,
+    line: Option<u32>,
+    stack: &str,
+) -> Option<Definition> {
+    use serde_json::json;
+    let get_att = |attr: &str| scope.eval(&json!({"Fn::GetAtt": [id, attr]}));
+    let reference = || scope.eval(&json!({"Ref": id}));
+    let arn = |service: &str, rest: String| {
+        format!(
+            "arn:{}:{service}:{}:{}:{rest}",
+            scope.partition.unwrap_or("aws"),
+            scope.region.unwrap_or("*"),
+            scope.account.unwrap_or("*")
+        )
+    };
+    let (name, arn) = match ty {
+        "AWS::DynamoDB::Table" | "AWS::Serverless::SimpleTable" | "AWS::S3::Bucket" | "AWS::Kinesis::Stream" => {
+            (reference(), get_att("Arn"))
+        }
+        "AWS::SQS::Queue" => (get_att("QueueName"), get_att("Arn")),
+        "AWS::SNS::Topic" => (get_att("TopicName"), reference()),
+        "AWS::SecretsManager::Secret" => {
+            let arn = reference();
+            (arn.as_deref().and_then(|a| a.rsplit(':').next()).map(String::from), arn)
+        }
+        "AWS::SSM::Parameter" => {
+            let name = reference();
+            let a = name
+                .as_deref()
+                .map(|n| arn("ssm", format!("parameter/{}", n.trim_start_matches('/'))));
+            (name, a)
+        }
+        "AWS::KMS::Key" => (None, Some(arn("kms", "key/*".into()))),
+        "AWS::KMS::Alias" => {
+            let name = reference();
+            let a = name.as_deref().map(|n| arn("kms", n.to_string()));
+            (name, a)
+        }
+        "AWS::StepFunctions::StateMachine" | "AWS::Serverless::StateMachine" => (None, reference()),
+        "AWS::Events::EventBus" | "AWS::Events::Rule" | "AWS::Logs::LogGroup" => (reference(), get_att("Arn")),
+        LAMBDA_FUNCTION | SERVERLESS_FUNCTION | "AWS::IAM::Role" => (reference(), get_att("Arn")),
+        "AWS::IAM::ManagedPolicy" => (None, reference()),
+        _ => return None,
+    };
+    Some(Definition {
+        id: id.to_string(),
+        kind: ty.to_string(),
+        name,
+        arn,
+        file: file.to_path_buf(),
+        line,
+        stack: Some(stack.to_string()),
+    })
+}
+
+/// A nested stack whose template is a local file: read it with the parameters the
+/// parent passes.
+#[allow(clippy::too_many_arguments)]
+fn nested(
+    id: &str,
+    ty: &str,
+    res: &Value,
+    stack: &Stack<'_>,
+    scope: &Scope<'_>,
+    line: Option<u32>,
+    parent_name: Option<&str>,
+    found: &mut Discovery,
+) {
+    let props = res.get("Properties").unwrap_or(&Value::Null);
+    let location = if ty == "AWS::CloudFormation::Stack" {
+        props.get("TemplateURL")
     } else {
-        None
+        props.get("Location")
+    };
+    let Some(location) = location.and_then(Value::as_str) else {
+        return; // An application from the Serverless Application Repository.
+    };
+    if location.contains("://") || location.starts_with("s3:") {
+        return; // A packaged template: not in the repository.
     }
-}
-
-/// The platform facts of one function resource.
-fn deployment(id: &str, ty: &str, res: &Value, props: &Value, globals: &Value, scope: &Scope) -> Deployment {
-    let global = |name: &str| {
-        if ty == SERVERLESS_FUNCTION {
-            globals.get(name)
-        } else {
-            None
+    let base = stack.path.parent().unwrap_or(Path::new("."));
+    let child = code::normalize(&base.join(location));
+    if stack.depth >= MAX_NESTING {
+        found.diagnostics.push(template_error(
+            stack.path,
+            line,
+            format!("{id}: nested stacks deeper than {MAX_NESTING} are not read"),
+        ));
+        return;
+    }
+    let loaded = match yaml::load(&child) {
+        Ok(l) => l,
+        Err(e) => {
+            found.diagnostics.push(template_error(
+                stack.path,
+                line,
+                format!("{id}: nested stack {}: {}", child.display(), e.diagnostic().message),
+            ));
+            return;
         }
     };
-    let function_name = props
-        .get("FunctionName")
-        .and_then(|v| scope.eval(v))
-        // Generated names are `<stack>-<LogicalId>-<suffix>`.
-        .unwrap_or_else(|| match scope.stack_name {
-            Some(stack) => format!("{stack}-{id}-*"),
-            None => format!("*{id}*"),
-        });
-    let tracing = props
-        .get("Tracing")
-        .or_else(|| global("Tracing"))
-        .and_then(|v| scope.eval(v))
-        .is_some_and(|t| t == "Active")
-        || props.pointer("/TracingConfig/Mode").and_then(Value::as_str) == Some("Active");
-    let vpc = props
-        .get("VpcConfig")
-        .or_else(|| global("VpcConfig"))
-        .is_some_and(|v| !v.is_null());
-    let log_group_declared = scope
-        .template
-        .get("Resources")
-        .and_then(Value::as_object)
-        .is_some_and(|rs| {
-            rs.values().any(|r| {
-                r.get("Type").and_then(Value::as_str) == Some("AWS::Logs::LogGroup")
-                    && r.pointer("/Properties/LogGroupName")
-                        .and_then(|v| scope.eval(v))
-                        .is_some_and(|n| n.contains(id) || n.ends_with(&function_name))
-            })
-        })
-        || props.pointer("/LoggingConfig/LogGroup").is_some();
-    let mut event_sources = Vec::new();
-    let mut triggers = Vec::new();
-    if let Some(events) = props.get("Events").and_then(Value::as_object) {
-        for (name, ev) in events {
-            let kind = ev.get("Type").and_then(Value::as_str).unwrap_or("");
-            let arn = |key: &str| ev.pointer(&format!("/Properties/{key}")).and_then(|v| scope.eval(v));
-            match kind {
-                "SQS" => event_sources.push(("sqs".into(), arn("Queue").map(queue_arn).unwrap_or_else(|| "*".into()))),
-                "Kinesis" => event_sources.push(("kinesis".into(), arn("Stream").unwrap_or_else(|| "*".into()))),
-                "DynamoDB" => {
-                    event_sources.push(("dynamodb-stream".into(), arn("Stream").unwrap_or_else(|| "*".into())))
-                }
-                "MSK" | "SelfManagedKafka" => {
-                    event_sources.push(("kafka".into(), arn("Stream").unwrap_or_else(|| "*".into())))
-                }
-                "MQ" => event_sources.push(("mq".into(), arn("Broker").unwrap_or_else(|| "*".into()))),
-                _ => triggers.push((kind.to_string(), name.clone())),
-            }
+    let mut parameters = BTreeMap::new();
+    for (k, v) in props.get("Parameters").and_then(Value::as_object).into_iter().flatten() {
+        if let Some(s) = scope.eval(v) {
+            parameters.insert(k.clone(), s);
         }
     }
-    let mut destinations = Vec::new();
-    if let Some(t) = props
-        .get("DeadLetterQueue")
-        .and_then(|d| d.get("TargetArn"))
-        .and_then(|v| scope.eval(v))
-    {
-        destinations.push(t);
-    }
-    if let Some(t) = props.pointer("/DeadLetterConfig/TargetArn").and_then(|v| scope.eval(v)) {
-        destinations.push(t);
-    }
-    for path in [
-        "/EventInvokeConfig/DestinationConfig/OnFailure/Destination",
-        "/EventInvokeConfig/DestinationConfig/OnSuccess/Destination",
-    ] {
-        if let Some(t) = props.pointer(path).and_then(|v| scope.eval(v)) {
-            destinations.push(t);
-        }
-    }
-    let _ = res;
-    Deployment {
-        function_name,
-        log_group_declared,
-        tracing,
-        vpc,
-        event_sources,
-        destinations,
-        triggers,
-    }
-}
-
-/// An event source given as a queue URL (`!Ref Queue`) or ARN, as an ARN.
-fn queue_arn(v: String) -> String {
-    if v.starts_with("arn:") {
-        return v;
-    }
-    // https://sqs.<region>.amazonaws.com/<account>/<name>
-    let parts: Vec<&str> = v.trim_start_matches("https://").split('/').collect();
-    match parts.as_slice() {
-        [host, account, name] => {
-            let region = host
-                .strip_prefix("sqs.")
-                .and_then(|h| h.split('.').next())
-                .unwrap_or("*");
-            format!("arn:aws:sqs:{region}:{account}:{name}")
-        }
-        _ => v,
-    }
+    found.diagnostics.extend(loaded.diagnostics);
+    let child_stack = Stack {
+        path: &child,
+        text: &loaded.text,
+        template: &loaded.value,
+        pseudo: stack.pseudo,
+        // Nested stacks are named `<parent>-<LogicalId>-<random>`.
+        stack_name: parent_name.map(|p| format!("{p}-{id}-*")),
+        parameters: Some(parameters),
+        depth: stack.depth + 1,
+    };
+    read(&child_stack, found);
 }

@@ -6,33 +6,122 @@ use std::path::Path;
 use serde_json::{Map, Value, json};
 use serde_norway::Value as Yaml;
 
+use crate::diagnostics::Diagnostic;
+
 #[derive(Debug, thiserror::Error)]
 pub enum TemplateError {
     #[error("{path}: cannot read: {source}")]
     Read { path: String, source: std::io::Error },
     #[error("{path}: not valid YAML or JSON: {message}")]
-    Parse { path: String, message: String },
+    Parse {
+        path: String,
+        message: String,
+        line: Option<u32>,
+    },
 }
 
-pub fn load(path: &Path) -> Result<Value, TemplateError> {
+impl TemplateError {
+    /// The one-line `template-error` diagnostic, at the line of a syntax error.
+    pub fn diagnostic(&self) -> Diagnostic {
+        match self {
+            TemplateError::Read { path, source } => {
+                super::template_error(Path::new(path), None, format!("cannot read: {source}"))
+            }
+            TemplateError::Parse { path, message, line } => {
+                super::template_error(Path::new(path), *line, format!("not valid YAML or JSON: {message}"))
+            }
+        }
+    }
+}
+
+/// A template read from disk: its text (for finding lines), its value, and the
+/// problems found while reading it (unknown intrinsic tags).
+#[derive(Debug)]
+pub struct Loaded {
+    pub text: String,
+    pub value: Value,
+    pub diagnostics: Vec<Diagnostic>,
+}
+
+/// CloudFormation's short-form tags (`!Ref`, `!GetAtt`...), and the condition functions.
+const KNOWN_TAGS: &[&str] = &[
+    "Ref",
+    "Condition",
+    "GetAtt",
+    "Sub",
+    "Join",
+    "Select",
+    "Split",
+    "If",
+    "FindInMap",
+    "ImportValue",
+    "Base64",
+    "Cidr",
+    "GetAZs",
+    "Equals",
+    "And",
+    "Or",
+    "Not",
+    "Length",
+    "ToJsonString",
+    "ForEach",
+    "Transform",
+];
+
+pub fn load(path: &Path) -> Result<Loaded, TemplateError> {
     let text = std::fs::read_to_string(path).map_err(|source| TemplateError::Read {
         path: path.display().to_string(),
         source,
     })?;
-    parse(&text).map_err(|message| TemplateError::Parse {
+    let mut tags = Vec::new();
+    let value = parse_tags(&text, &mut tags).map_err(|(message, line)| TemplateError::Parse {
         path: path.display().to_string(),
         message,
+        line,
+    })?;
+    tags.sort();
+    tags.dedup();
+    let diagnostics = tags
+        .iter()
+        .map(|t| {
+            let line = super::lines::tag_line(&text, t);
+            super::template_error(
+                path,
+                line,
+                format!("unknown intrinsic tag !{t}: not one of CloudFormation's short forms (!Ref, !GetAtt, !Sub...)"),
+            )
+        })
+        .collect();
+    Ok(Loaded {
+        text,
+        value,
+        diagnostics,
     })
 }
 
 pub fn parse(text: &str) -> Result<Value, String> {
-    let yaml: Yaml = serde_norway::from_str(text).map_err(|e| e.to_string())?;
-    Ok(convert(yaml, 0))
+    parse_tags(text, &mut Vec::new()).map_err(|(m, _)| m)
+}
+
+/// Parses YAML or JSON; unknown tags are collected. A syntax error gives its message
+/// and line.
+fn parse_tags(text: &str, unknown: &mut Vec<String>) -> Result<Value, (String, Option<u32>)> {
+    let yaml: Yaml = serde_norway::from_str(text).map_err(|e| {
+        let line = e.location().map(|l| l.line() as u32);
+        let message = e.to_string();
+        // The location goes into the diagnostic's place, not its message.
+        let message = match message.find(" at line ") {
+            Some(i) => message[..i].to_string(),
+            None => message,
+        };
+        (message, line)
+    })?;
+    Ok(convert(yaml, 0, unknown))
 }
 
 const MAX_DEPTH: usize = 256;
 
-fn convert(y: Yaml, depth: usize) -> Value {
+fn convert(y: Yaml, depth: usize, unknown: &mut Vec<String>) -> Value {
     if depth > MAX_DEPTH {
         return Value::Null;
     }
@@ -49,7 +138,7 @@ fn convert(y: Yaml, depth: usize) -> Value {
             }
         }
         Yaml::String(s) => Value::String(s),
-        Yaml::Sequence(items) => Value::Array(items.into_iter().map(|i| convert(i, depth + 1)).collect()),
+        Yaml::Sequence(items) => Value::Array(items.into_iter().map(|i| convert(i, depth + 1, unknown)).collect()),
         Yaml::Mapping(m) => {
             let mut out = Map::new();
             for (k, v) in m {
@@ -59,14 +148,17 @@ fn convert(y: Yaml, depth: usize) -> Value {
                     Yaml::Bool(b) => b.to_string(),
                     other => serde_norway::to_string(&other).unwrap_or_default().trim().to_string(),
                 };
-                out.insert(key, convert(v, depth + 1));
+                out.insert(key, convert(v, depth + 1, unknown));
             }
             Value::Object(out)
         }
         Yaml::Tagged(tagged) => {
             let tag = tagged.tag.to_string();
             let tag = tag.trim_start_matches('!');
-            let inner = convert(tagged.value, depth + 1);
+            if !KNOWN_TAGS.contains(&tag) {
+                unknown.push(tag.to_string());
+            }
+            let inner = convert(tagged.value, depth + 1, unknown);
             long_form(tag, inner)
         }
     }
@@ -112,5 +204,15 @@ mod tests {
     #[test]
     fn bad_yaml_is_an_error_not_a_panic() {
         assert!(parse("a: [unclosed").is_err());
+        let (_, line) = parse_tags("a: 1\nb: [unclosed\nc: 2\n", &mut Vec::new()).unwrap_err();
+        assert!(line.is_some_and(|l| l >= 2), "{line:?}");
+    }
+
+    #[test]
+    fn unknown_tags_are_collected() {
+        let mut tags = Vec::new();
+        let v = parse_tags("A: !GetAtr Q.Arn\nB: !Ref X\n", &mut tags).unwrap();
+        assert_eq!(tags, ["GetAtr"]);
+        assert_eq!(v["B"], json!({"Ref": "X"}));
     }
 }

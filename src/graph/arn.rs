@@ -1,0 +1,77 @@
+//! ARN patterns as the graph compares them: wildcard matching (`*`, `?`), whether a
+//! resource a function reaches belongs to a declared one (an object of a bucket, an
+//! index of a table), and the short name shown for a resource.
+
+/// Does `pattern` (with `*`/`?`) match `text`? Case-sensitive, as IAM matches ARNs.
+pub fn matches(pattern: &str, text: &str) -> bool {
+    let p: Vec<char> = pattern.chars().collect();
+    let t: Vec<char> = text.chars().collect();
+    let (mut pi, mut ti) = (0, 0);
+    let (mut star, mut mark) = (None, 0);
+    while ti < t.len() {
+        if pi < p.len() && (p[pi] == '?' || p[pi] == t[ti]) {
+            pi += 1;
+            ti += 1;
+        } else if pi < p.len() && p[pi] == '*' {
+            star = Some(pi);
+            mark = ti;
+            pi += 1;
+        } else if let Some(s) = star {
+            pi = s + 1;
+            mark += 1;
+            ti = mark;
+        } else {
+            return false;
+        }
+    }
+    while pi < p.len() && p[pi] == '*' {
+        pi += 1;
+    }
+    pi == p.len()
+}
+
+/// Is `reached` the declared resource `declared`, or a part of it (`bucket/key`,
+/// `table/x/index/y`, `log-group:x:*`)? The declared ARN may hold wildcards (parts not
+/// known offline); a wildcard reach (`table/*`) belongs to no one declaration.
+pub fn belongs_to(reached: &str, declared: &str) -> bool {
+    if reached == "*" || declared == "*" || declared.is_empty() {
+        return false;
+    }
+    if reached == declared || matches(declared, reached) {
+        return true;
+    }
+    ["/", ":"].iter().any(|sep| {
+        reached.strip_prefix(declared).is_some_and(|rest| rest.starts_with(sep))
+            || matches(&format!("{declared}{sep}*"), reached)
+    })
+}
+
+/// `arn:aws:dynamodb:*:*:table/orders` → `dynamodb:table/orders`;
+/// `arn:aws:s3:::media/*` → `s3:media/*`; anything else as is.
+pub fn short_name(arn: &str) -> String {
+    let parts: Vec<&str> = arn.splitn(6, ':').collect();
+    match parts.as_slice() {
+        ["arn", _, service, _, _, rest] => format!("{service}:{rest}"),
+        _ => arn.to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parts_of_declared_resources() {
+        let table = "arn:aws:dynamodb:*:*:table/orders";
+        assert!(belongs_to(table, table));
+        assert!(belongs_to("arn:aws:dynamodb:*:*:table/orders/index/*", table));
+        assert!(belongs_to("arn:aws:dynamodb:us-east-1:1:table/orders", table));
+        assert!(!belongs_to("arn:aws:dynamodb:*:*:table/orders-archive", table));
+        assert!(belongs_to("arn:aws:s3:::media/*", "arn:aws:s3:::media"));
+        assert!(!belongs_to("*", table));
+        assert!(!belongs_to("arn:aws:dynamodb:*:*:table/*", table));
+        assert_eq!(short_name(table), "dynamodb:table/orders");
+        assert_eq!(short_name("arn:aws:s3:::media/*"), "s3:media/*");
+        assert_eq!(short_name("*"), "*");
+    }
+}

@@ -1,0 +1,133 @@
+//! Statements from (action, resource) pairs: resources another resource of the same
+//! action covers are dropped, actions with the same resource set share one statement,
+//! each statement gets a Sid that says what it is for, in a stable order.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use crate::catalog::Catalog;
+
+use super::{PolicyDocument, Statement, glob, sid, wildcards};
+
+/// One granted (action, resource), the resource written in the output's dialect and as
+/// the report shows it (for the Sid).
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Item {
+    pub action: String,
+    pub resource: String,
+    pub shown: String,
+}
+
+pub fn group(items: &[Item], catalog: &Catalog, allow_wildcards: bool) -> PolicyDocument {
+    let mut by_action: BTreeMap<&str, BTreeMap<&str, &str>> = BTreeMap::new();
+    for it in items {
+        by_action
+            .entry(it.action.as_str())
+            .or_default()
+            .entry(it.resource.as_str())
+            .or_insert(it.shown.as_str());
+    }
+    let mut by_set: BTreeMap<Vec<(&str, &str)>, Vec<String>> = BTreeMap::new();
+    for (action, resources) in &by_action {
+        let kept: Vec<(&str, &str)> = resources
+            .iter()
+            .filter(|(r, _)| !resources.keys().any(|b| glob::covers(b, r)))
+            .map(|(r, s)| (*r, *s))
+            .collect();
+        by_set.entry(kept).or_default().push((*action).to_string());
+    }
+    let mut statements: Vec<(Vec<String>, Statement)> = by_set
+        .into_iter()
+        .map(|(resources, actions)| {
+            let shown: Vec<String> = resources.iter().map(|(_, s)| (*s).to_string()).collect();
+            let actions = if allow_wildcards {
+                wildcards::fold(&actions, catalog)
+            } else {
+                actions
+            };
+            let statement = Statement {
+                sid: Some(sid::sid_for(&actions, &shown, catalog)),
+                effect: "Allow".into(),
+                actions,
+                resources: resources.iter().map(|(r, _)| (*r).to_string()).collect(),
+            };
+            (shown, statement)
+        })
+        .collect();
+    // Scoped statements first, `*` last; then by service and action.
+    statements.sort_by(|(_, a), (_, b)| {
+        let star = |s: &Statement| s.resources.iter().all(|r| r == "*");
+        star(a)
+            .cmp(&star(b))
+            .then(a.actions.cmp(&b.actions))
+            .then(a.resources.cmp(&b.resources))
+    });
+    let mut used = BTreeSet::new();
+    let statements = statements
+        .into_iter()
+        .map(|(_, mut s)| {
+            let base = s.sid.take().unwrap_or_default();
+            let mut id = base.clone();
+            let mut n = 2;
+            while !used.insert(id.clone()) {
+                id = format!("{base}{n}");
+                n += 1;
+            }
+            s.sid = Some(id);
+            s
+        })
+        .collect();
+    PolicyDocument::new(statements)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn item(a: &str, r: &str) -> Item {
+        Item {
+            action: a.into(),
+            resource: r.into(),
+            shown: r.into(),
+        }
+    }
+
+    #[test]
+    fn same_resources_share_a_statement_and_covered_ones_go() {
+        let doc = group(
+            &[
+                item("dynamodb:GetItem", "arn:aws:dynamodb:*:*:table/Orders"),
+                item("dynamodb:PutItem", "arn:aws:dynamodb:*:*:table/Orders"),
+                item("s3:GetObject", "arn:aws:s3:::b/*"),
+                item("s3:GetObject", "arn:aws:s3:::b/in/*"),
+                item("xray:PutTraceSegments", "*"),
+            ],
+            Catalog::embedded(),
+            false,
+        );
+        let got: Vec<(String, Vec<String>, Vec<String>)> = doc
+            .statements
+            .iter()
+            .map(|s| (s.sid.clone().unwrap(), s.actions.clone(), s.resources.clone()))
+            .collect();
+        assert_eq!(
+            got,
+            vec![
+                (
+                    "ReadWriteOrdersTable".to_string(),
+                    vec!["dynamodb:GetItem".to_string(), "dynamodb:PutItem".to_string()],
+                    vec!["arn:aws:dynamodb:*:*:table/Orders".to_string()]
+                ),
+                (
+                    "ReadBObjects".to_string(),
+                    vec!["s3:GetObject".to_string()],
+                    vec!["arn:aws:s3:::b/*".to_string()]
+                ),
+                (
+                    "WriteXray".to_string(),
+                    vec!["xray:PutTraceSegments".to_string()],
+                    vec!["*".to_string()]
+                ),
+            ]
+        );
+    }
+}

@@ -1,0 +1,280 @@
+//! `diff --format markdown`: a pull-request comment a reviewer reads in a minute. One
+//! summary line per function (✔, or missing / excess / broader counts), then the details
+//! of each function folded: the code line behind each missing permission, the grants
+//! nothing needs, and a Mermaid diagram of what the function can reach.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::fmt::Write as _;
+use std::path::{Path, PathBuf};
+
+use crate::evidence::Evidence;
+use crate::policy::diff::{FunctionDiff, Known};
+
+use super::diff_json::DiffReport;
+
+/// Lines of source files, read once each.
+#[derive(Default)]
+struct Sources {
+    files: BTreeMap<PathBuf, Option<Vec<String>>>,
+}
+
+impl Sources {
+    fn line(&mut self, file: &Path, line: u32) -> Option<String> {
+        let lines = self.files.entry(file.to_path_buf()).or_insert_with(|| {
+            std::fs::read_to_string(file)
+                .ok()
+                .map(|t| t.lines().map(String::from).collect())
+        });
+        let text = lines.as_ref()?.get(line.checked_sub(1)? as usize)?.trim();
+        (!text.is_empty()).then(|| text.chars().take(160).collect())
+    }
+}
+
+/// `text` as inline code, whatever backticks it holds.
+fn code(text: &str) -> String {
+    let text = text.replace('|', "\\|");
+    if text.contains('`') {
+        format!("`` {text} ``")
+    } else {
+        format!("`{text}`")
+    }
+}
+
+fn counts(f: &FunctionDiff) -> String {
+    if f.is_clean() && f.changes.as_ref().is_none_or(|c| c.is_empty()) {
+        return match f.current {
+            Known::Unknown => "? role not known".into(),
+            _ => "✔".into(),
+        };
+    }
+    let mut parts = Vec::new();
+    if !f.missing.is_empty() {
+        parts.push(format!("❌ missing {}", f.missing.len()));
+    }
+    if !f.excess.is_empty() {
+        parts.push(format!("excess {}", f.excess.len()));
+    }
+    if !f.broader.is_empty() {
+        parts.push(format!("broader {}", f.broader.len()));
+    }
+    if let Some(c) = &f.changes {
+        if !c.added.is_empty() {
+            parts.push(format!("+{} needed", c.added.len()));
+        }
+        if !c.removed.is_empty() {
+            parts.push(format!("−{} needed", c.removed.len()));
+        }
+    }
+    if parts.is_empty() {
+        parts.push("✔".into());
+    }
+    parts.join(" · ")
+}
+
+pub fn render(report: &DiffReport) -> String {
+    let mut out = String::from("### leastpriv: IAM permissions diff\n\n");
+    let flagged: Vec<&FunctionDiff> = report
+        .functions
+        .iter()
+        .filter(|f| !f.is_clean() || f.changes.as_ref().is_some_and(|c| !c.is_empty()))
+        .collect();
+    let scope = match &report.base {
+        Some(base) => format!("changes since `{base}`, roles from {}", report.current),
+        None => format!("roles from {}", report.current),
+    };
+    let _ = writeln!(
+        out,
+        "{} of {} functions need attention: {} missing, {} excess, {} broader ({scope}).\n",
+        flagged.len(),
+        report.functions.len(),
+        report.missing(),
+        report.excess(),
+        report.broader()
+    );
+    out.push_str("| function | result |\n| --- | --- |\n");
+    for f in &report.functions {
+        let _ = writeln!(out, "| {} | {} |", code(&f.name), counts(f));
+    }
+    let mut sources = Sources::default();
+    for f in flagged {
+        details(&mut out, f, &mut sources);
+    }
+    out
+}
+
+fn details(out: &mut String, f: &FunctionDiff, sources: &mut Sources) {
+    let _ = writeln!(
+        out,
+        "\n<details>\n<summary><b>{}</b>: {}</summary>\n",
+        f.name,
+        counts(f)
+    );
+    if let Some(role) = &f.role {
+        let _ = writeln!(out, "Role {}.\n", code(role));
+    }
+    if f.current == Known::Partial {
+        out.push_str("Today's role was read in part: a permission listed as missing may be granted by what could not be read.\n\n");
+        for d in &f.diagnostics {
+            let _ = writeln!(out, "- {}", d.message);
+        }
+        out.push('\n');
+    }
+    if !f.missing.is_empty() {
+        out.push_str("**Missing**: needed and not granted; the call fails with AccessDenied.\n\n");
+        for m in &f.missing {
+            let deny = m
+                .denied_by
+                .as_ref()
+                .map(|d| format!(" (denied by {})", code(d)))
+                .unwrap_or_default();
+            let _ = writeln!(out, "- {} on {}{deny}", code(&m.action), code(&m.resource));
+            evidence_lines(out, &m.evidence, sources);
+        }
+        out.push('\n');
+    }
+    if let Some(c) = &f.changes {
+        for (title, list) in [("Needed since the change", &c.added), ("No longer needed", &c.removed)] {
+            if list.is_empty() {
+                continue;
+            }
+            let _ = writeln!(out, "**{title}**:\n");
+            for p in list {
+                let _ = writeln!(out, "- {} on {}", code(&p.action), code(&p.resource));
+                evidence_lines(out, &p.evidence, sources);
+            }
+            out.push('\n');
+        }
+    }
+    if !f.excess.is_empty() {
+        out.push_str(
+            "**Excess**: granted and never needed.\n\n| grant | on | granted by | |\n| --- | --- | --- | --- |\n",
+        );
+        for e in &f.excess {
+            let note = match e.count {
+                Some(n) => format!("{n} actions never needed"),
+                None => String::new(),
+            };
+            let _ = writeln!(
+                out,
+                "| {} | {} | {} | {note} |",
+                code(&e.action),
+                code(&e.resource),
+                code(&e.granted_by)
+            );
+        }
+        out.push('\n');
+    }
+    if !f.broader.is_empty() {
+        out.push_str("**Broader**: granted on more resources than needed.\n\n| action | granted | needed |\n| --- | --- | --- |\n");
+        for b in &f.broader {
+            let _ = writeln!(
+                out,
+                "| {} | {} | {} |",
+                code(&b.action),
+                code(&b.granted),
+                code(&b.needed)
+            );
+        }
+        out.push('\n');
+    }
+    if !f.conditional.is_empty() {
+        out.push_str("**Conditional**: granted only under a condition leastpriv does not evaluate.\n\n");
+        for c in &f.conditional {
+            let _ = writeln!(
+                out,
+                "- {} on {} by {}",
+                code(&c.action),
+                code(&c.resource),
+                code(&c.granted_by)
+            );
+        }
+        out.push('\n');
+    }
+    out.push_str(&mermaid(f));
+    out.push_str("\n</details>\n");
+}
+
+/// The code line of each static piece of evidence, once per place.
+fn evidence_lines(out: &mut String, evidence: &[Evidence], sources: &mut Sources) {
+    let mut seen = BTreeSet::new();
+    for e in evidence {
+        match e {
+            Evidence::Static { file, line, .. } if seen.insert((file.clone(), *line)) => {
+                let place = format!("{}:{line}", file.display());
+                match sources.line(file, *line) {
+                    Some(text) => {
+                        let _ = writeln!(out, "  - {}: {}", code(&place), code(&text));
+                    }
+                    None => {
+                        let _ = writeln!(out, "  - {}", code(&place));
+                    }
+                }
+            }
+            Evidence::Cloudtrail { count, last_seen, .. } => {
+                let _ = writeln!(out, "  - CloudTrail: {count} calls, last {last_seen}");
+            }
+            Evidence::Platform { reason } if seen.insert((PathBuf::from(reason), 0)) => {
+                let _ = writeln!(out, "  - platform: {reason}");
+            }
+            _ => {}
+        }
+    }
+}
+
+fn text(s: &str) -> String {
+    s.replace('"', "#quot;")
+}
+
+/// `a`, `b`, `c` and N more.
+fn label(items: &BTreeSet<String>) -> String {
+    let shown: Vec<&str> = items.iter().take(3).map(String::as_str).collect();
+    let more = items.len().saturating_sub(3);
+    let mut l = shown.join("<br/>");
+    if more > 0 {
+        let _ = write!(l, "<br/>+{more} more");
+    }
+    text(&l)
+}
+
+/// What the function reaches: needed resources (solid when granted, dotted when
+/// missing) and the grants nothing needs.
+fn mermaid(f: &FunctionDiff) -> String {
+    let missing: BTreeSet<(&str, &str)> = f
+        .missing
+        .iter()
+        .map(|m| (m.action.as_str(), m.resource.as_str()))
+        .collect();
+    let mut granted: BTreeMap<&str, BTreeSet<String>> = BTreeMap::new();
+    let mut denied: BTreeMap<&str, BTreeSet<String>> = BTreeMap::new();
+    for (action, resource) in &f.needed {
+        let target = if missing.contains(&(action.as_str(), resource.as_str())) {
+            &mut denied
+        } else {
+            &mut granted
+        };
+        target.entry(resource.as_str()).or_default().insert(action.clone());
+    }
+    let mut unused: BTreeMap<&str, BTreeSet<String>> = BTreeMap::new();
+    for e in &f.excess {
+        unused.entry(e.resource.as_str()).or_default().insert(e.action.clone());
+    }
+    let mut out = format!("```mermaid\nflowchart LR\n  f([\"{}\"])\n", text(&f.name));
+    let mut ids: BTreeMap<&str, String> = BTreeMap::new();
+    let resources: BTreeSet<&str> = granted.keys().chain(denied.keys()).copied().collect();
+    for (i, r) in resources.iter().enumerate() {
+        let _ = writeln!(out, "  r{i}[(\"{}\")]", text(r));
+        ids.insert(r, format!("r{i}"));
+    }
+    for (r, actions) in &granted {
+        let _ = writeln!(out, "  f -->|\"{}\"| {}", label(actions), ids[r]);
+    }
+    for (r, actions) in &denied {
+        let _ = writeln!(out, "  f -.->|\"missing: {}\"| {}", label(actions), ids[r]);
+    }
+    for (i, (r, actions)) in unused.iter().enumerate() {
+        let _ = writeln!(out, "  x{i}[/\"{}\"/]", text(r));
+        let _ = writeln!(out, "  f -.->|\"excess: {}\"| x{i}", label(actions));
+    }
+    out.push_str("```\n");
+    out
+}

@@ -1,0 +1,287 @@
+//! Terraform projects: the `.tf` files of a root module and of the modules it calls from
+//! local paths, indexed by address (`aws_dynamodb_table.orders`, `module.api.…`), with
+//! variables (defaults, `terraform.tfvars`, module inputs) and locals. Functions come
+//! from `aws_lambda_function` ([`terraform_lambda`](super::terraform_lambda)), their
+//! roles' policies from [`terraform_iam`](super::terraform_iam), values from
+//! [`terraform_eval`](super::terraform_eval).
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use hcl::{Block, Body, Expression};
+
+use crate::sources::discover::{Definition, Discovery};
+
+use super::cfn::Pseudo;
+use super::terraform_eval::Eval;
+use super::{lines, template_error};
+
+/// Module calls nested deeper than this are not followed.
+const MAX_MODULE_DEPTH: usize = 8;
+
+/// One block of a module, with where it is written.
+#[derive(Debug, Clone)]
+pub struct Item {
+    pub block: Block,
+    pub file: PathBuf,
+    pub line: Option<u32>,
+}
+
+impl Item {
+    /// An attribute of the block (`handler`), or of a nested block (`environment.variables`).
+    pub fn attr(&self, path: &str) -> Option<&Expression> {
+        attr_in(self.block.body(), path)
+    }
+
+    /// The nested blocks named `ident` (`statement`, `inline_policy`).
+    pub fn blocks<'b>(&'b self, ident: &'b str) -> impl Iterator<Item = &'b Block> + 'b {
+        self.block.body().blocks().filter(move |b| b.identifier() == ident)
+    }
+}
+
+/// `a.b`: attribute `b` of the first nested block `a`.
+pub fn attr_in<'b>(body: &'b Body, path: &str) -> Option<&'b Expression> {
+    match path.split_once('.') {
+        None => body.attributes().find(|a| a.key() == path).map(|a| a.expr()),
+        Some((block, rest)) => body
+            .blocks()
+            .filter(|b| b.identifier() == block)
+            .find_map(|b| attr_in(b.body(), rest)),
+    }
+}
+
+/// One module: a folder of `.tf` files.
+#[derive(Debug, Default)]
+pub struct Module {
+    pub dir: PathBuf,
+    /// `""` for the root, `module.api.` for a called module (address prefix).
+    pub prefix: String,
+    /// `type.name` → block.
+    pub resources: BTreeMap<String, Item>,
+    pub data: BTreeMap<String, Item>,
+    pub locals: BTreeMap<String, Expression>,
+    /// Variable → its default.
+    pub variables: BTreeMap<String, Option<Expression>>,
+    pub outputs: BTreeMap<String, Expression>,
+    /// Module calls by name, and the index of the module each loads.
+    pub calls: BTreeMap<String, (Item, Option<usize>)>,
+    /// The calling module and the call's name.
+    pub parent: Option<(usize, String)>,
+    /// Values of `terraform.tfvars` and `*.auto.tfvars` (root module only).
+    pub tfvars: BTreeMap<String, Expression>,
+}
+
+/// Every module of a project, the root first.
+#[derive(Debug, Default)]
+pub struct Project {
+    pub modules: Vec<Module>,
+    pub pseudo: Pseudo,
+}
+
+/// Does this folder hold Terraform files?
+pub fn has_tf_files(dir: &Path) -> bool {
+    !tf_files(dir).is_empty()
+}
+
+fn tf_files(dir: &Path) -> Vec<PathBuf> {
+    let mut out: Vec<PathBuf> = std::fs::read_dir(dir)
+        .into_iter()
+        .flatten()
+        .flatten()
+        .map(|e| e.path())
+        .filter(|p| p.is_file() && p.extension().is_some_and(|e| e == "tf"))
+        .collect();
+    out.sort();
+    out
+}
+
+/// Reads a root module and its local modules into `found`.
+pub fn read(dir: &Path, pseudo: &Pseudo, found: &mut Discovery) {
+    let mut project = Project {
+        modules: Vec::new(),
+        pseudo: pseudo.clone(),
+    };
+    load(&mut project, dir, String::new(), None, 0, found);
+    for ix in 0..project.modules.len() {
+        let ev = Eval::new(&project, ix);
+        definitions(&ev, found);
+        super::terraform_lambda::functions(&ev, found);
+    }
+}
+
+/// Parses one module's files (and the local modules it calls); returns its index.
+fn load(
+    project: &mut Project,
+    dir: &Path,
+    prefix: String,
+    parent: Option<(usize, String)>,
+    depth: usize,
+    found: &mut Discovery,
+) -> usize {
+    let mut module = Module {
+        dir: dir.to_path_buf(),
+        prefix,
+        parent,
+        ..Module::default()
+    };
+    for file in tf_files(dir) {
+        let Ok(text) = std::fs::read_to_string(&file) else {
+            found
+                .diagnostics
+                .push(template_error(&file, None, "cannot read the file"));
+            continue;
+        };
+        let body = match hcl::parse(&text) {
+            Ok(b) => b,
+            Err(e) => {
+                let (line, message) = match &e {
+                    hcl::Error::Parse(p) => (Some(p.location().line() as u32), p.message().to_string()),
+                    other => (None, other.to_string()),
+                };
+                found
+                    .diagnostics
+                    .push(template_error(&file, line, format!("not valid HCL: {message}")));
+                continue;
+            }
+        };
+        index(&mut module, body, &file, &text);
+    }
+    if module.parent.is_none() {
+        module.tfvars = tfvars(dir);
+    }
+    let ix = project.modules.len();
+    project.modules.push(module);
+    let calls: Vec<(String, Item)> = project.modules[ix]
+        .calls
+        .iter()
+        .map(|(k, (item, _))| (k.clone(), item.clone()))
+        .collect();
+    for (name, item) in calls {
+        let source = item.attr("source").and_then(|e| match e {
+            Expression::String(s) => Some(s.clone()),
+            _ => None,
+        });
+        let Some(source) = source.filter(|s| s.starts_with("./") || s.starts_with("../")) else {
+            continue; // A registry or git module: not in the repository.
+        };
+        let child_dir = super::code::normalize(&dir.join(&source));
+        if depth >= MAX_MODULE_DEPTH || !child_dir.is_dir() {
+            found.diagnostics.push(template_error(
+                &item.file,
+                item.line,
+                format!(
+                    "module {name}: {} is not a folder leastpriv can read",
+                    child_dir.display()
+                ),
+            ));
+            continue;
+        }
+        let prefix = format!("{}module.{name}.", project.modules[ix].prefix);
+        let child = load(project, &child_dir, prefix, Some((ix, name.clone())), depth + 1, found);
+        if let Some(call) = project.modules[ix].calls.get_mut(&name) {
+            call.1 = Some(child);
+        }
+    }
+    ix
+}
+
+fn index(module: &mut Module, body: Body, file: &Path, text: &str) {
+    for block in body.into_blocks() {
+        let labels: Vec<String> = block.labels().iter().map(|l| l.as_str().to_string()).collect();
+        let line = block_line(text, block.identifier(), &labels);
+        let item = |block: Block| Item {
+            block,
+            file: file.to_path_buf(),
+            line,
+        };
+        match (block.identifier(), labels.as_slice()) {
+            ("resource", [ty, name]) => {
+                module.resources.insert(format!("{ty}.{name}"), item(block));
+            }
+            ("data", [ty, name]) => {
+                module.data.insert(format!("{ty}.{name}"), item(block));
+            }
+            ("variable", [name]) => {
+                let default = attr_in(block.body(), "default").cloned();
+                module.variables.insert(name.clone(), default);
+            }
+            ("output", [name]) => {
+                if let Some(v) = attr_in(block.body(), "value") {
+                    module.outputs.insert(name.clone(), v.clone());
+                }
+            }
+            ("locals", []) => {
+                for a in block.body().attributes() {
+                    module.locals.insert(a.key().to_string(), a.expr().clone());
+                }
+            }
+            ("module", [name]) => {
+                module.calls.insert(name.clone(), (item(block), None));
+            }
+            _ => {}
+        }
+    }
+}
+
+/// The line of `resource "type" "name" {`.
+fn block_line(text: &str, ident: &str, labels: &[String]) -> Option<u32> {
+    let quoted: Vec<String> = labels.iter().map(|l| format!("\"{l}\"")).collect();
+    text.lines()
+        .position(|line| {
+            let t = line.trim_start();
+            t.starts_with(ident) && quoted.iter().all(|q| t.contains(q.as_str()))
+        })
+        .map(|i| i as u32 + 1)
+        .or_else(|| lines::find_line(text, ident))
+}
+
+/// `terraform.tfvars` then `*.auto.tfvars`, later files winning.
+fn tfvars(dir: &Path) -> BTreeMap<String, Expression> {
+    let mut files: Vec<PathBuf> = std::fs::read_dir(dir)
+        .into_iter()
+        .flatten()
+        .flatten()
+        .map(|e| e.path())
+        .filter(|p| {
+            p.file_name()
+                .and_then(|n| n.to_str())
+                .is_some_and(|n| n.ends_with(".auto.tfvars"))
+        })
+        .collect();
+    files.sort();
+    files.insert(0, dir.join("terraform.tfvars"));
+    let mut out = BTreeMap::new();
+    for f in files {
+        let Some(body) = std::fs::read_to_string(&f).ok().and_then(|t| hcl::parse(&t).ok()) else {
+            continue;
+        };
+        for a in body.attributes() {
+            out.insert(a.key().to_string(), a.expr().clone());
+        }
+    }
+    out
+}
+
+/// The resources of one module the graph can show.
+fn definitions(ev: &Eval<'_>, found: &mut Discovery) {
+    let module = ev.module();
+    let stack = ev.stack_label();
+    for (addr, item) in &module.resources {
+        let ty = addr.split('.').next().unwrap_or("");
+        if !super::terraform_eval::is_named_type(ty) || ty == "aws_lambda_function" {
+            continue;
+        }
+        let name = ev.resource_attr(addr, "name_shown");
+        let arn = ev.resource_attr(addr, "arn");
+        ev.take_notes();
+        found.definitions.push(Definition {
+            id: format!("{}{addr}", module.prefix),
+            kind: ty.to_string(),
+            name: name.and_then(|v| v.as_str().map(String::from)),
+            arn: arn.and_then(|v| v.as_str().map(String::from)).filter(|a| a != "*"),
+            file: item.file.clone(),
+            line: item.line,
+            stack: Some(stack.clone()),
+        });
+    }
+}
