@@ -39,6 +39,8 @@ pub struct FunctionResult {
     pub diagnostics: Vec<Diagnostic>,
     /// What CloudTrail attributed to it, when `--cloudtrail` was given.
     pub cloudtrail: Option<crate::evidence::observed::FunctionObserved>,
+    /// Calls made with credentials the code obtained (an assumed role): not in its policy.
+    pub assumed_role_calls: Vec<crate::evidence::foreign::AssumedRoleCall>,
 }
 
 #[derive(Debug)]
@@ -138,6 +140,7 @@ fn analyse(spec: FunctionSpec, config: &Config, catalog: &Catalog) -> FunctionRe
     for call in &facts.calls {
         static_facts::needs_of_call(call, catalog, &mut needs, &mut diagnostics);
     }
+    let assumed_role_calls = crate::evidence::foreign::assumed_role_calls(&facts.calls, catalog);
     crate::evidence::rules::session_resources::inherit(&mut needs);
     if let Some(d) = &spec.deployment {
         needs.extend(platform::needs(d));
@@ -173,6 +176,7 @@ fn analyse(spec: FunctionSpec, config: &Config, catalog: &Catalog) -> FunctionRe
         policy,
         diagnostics,
         cloudtrail: None,
+        assumed_role_calls,
     }
 }
 

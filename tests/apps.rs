@@ -102,9 +102,16 @@ fn sam_app_scopes_shared_code_layers_and_nested_stacks() {
     let table = "arn:aws:dynamodb:*:*:table/inventory-prod-items";
     assert_eq!(grants_action(&p, "ApiFunction", "dynamodb:PutItem"), [table]);
     // The shared storage module is imported by the worker only.
+    // ... and Athena writes the worker's query results under the reports bucket.
     assert_eq!(
         grants_action(&p, "StockWorker", "s3:PutObject"),
-        ["arn:aws:s3:::inventory-prod-reports/snapshots/*.json"]
+        [
+            "arn:aws:s3:::inventory-prod-reports/athena/*",
+            "arn:aws:s3:::inventory-prod-reports/snapshots/*.json"
+        ]
+    );
+    assert!(
+        grants_action(&p, "StockWorker", "glue:GetTable").contains(&"arn:aws:glue:*:*:table/inventory/*".to_string())
     );
     assert!(grants_action(&p, "ApiFunction", "s3:PutObject").is_empty());
     // The layer's code is the API function's.

@@ -10,7 +10,8 @@ use leastpriv::catalog::Catalog;
 use leastpriv::evidence::Evidence;
 use leastpriv::pipeline::{self, Config, FunctionResult, RunResult};
 use leastpriv::policy::change::{Changes, changes, introduced};
-use leastpriv::policy::diff::{DiffOptions, FunctionDiff, Known, NotKnown, diff_function};
+use leastpriv::policy::diff::{DiffOptions, FunctionDiff, Known, diff_function};
+use leastpriv::policy::observable::TrailView;
 use leastpriv::report::diff_json::DiffReport;
 use leastpriv::report::{diff_json, diff_markdown, sarif};
 use leastpriv::sources::current::file::PolicyFiles;
@@ -47,9 +48,19 @@ pub fn run(args: &DiffArgs) -> Result<ExitStatus> {
         region: args.project.region.as_deref(),
     };
     let roles = current.roles(&result)?;
+    // What the trail read could show: a grant it could not have shown in use is marked
+    // not observable, never judged unused from the trail's silence.
+    let trail = TrailView {
+        trail: !config.cloudtrail.sources.is_empty(),
+        data_types: result
+            .cloudtrail
+            .as_ref()
+            .map(|c| c.data_event_types())
+            .unwrap_or_default(),
+    };
     let opts = DiffOptions {
-        cloudtrail: !config.cloudtrail.sources.is_empty(),
-        observability: &NotKnown,
+        cloudtrail: trail.trail,
+        observability: &trail,
     };
     let now = diffs(&result, &roles, &opts);
     let functions = match &args.base {

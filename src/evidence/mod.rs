@@ -1,6 +1,7 @@
 //! Evidence: normalised facts with provenance. Each fact says one function needs one
 //! action on one resource, and why (a code line, trail records, or the platform).
 
+pub mod foreign;
 pub mod need;
 pub mod observed;
 pub mod platform;

@@ -37,6 +37,13 @@ pub fn belongs_to(reached: &str, declared: &str) -> bool {
     if reached == "*" || declared == "*" || declared.is_empty() {
         return false;
     }
+    // Cheap refusal first (the graph asks this of every declared × reached pair): a
+    // declared ARN whose `arn:partition:service:` has no wildcard is a literal prefix.
+    if let Some(prefix) = literal_service_prefix(declared)
+        && !reached.starts_with(prefix)
+    {
+        return false;
+    }
     if reached == declared || matches(declared, reached) {
         return true;
     }
@@ -44,6 +51,13 @@ pub fn belongs_to(reached: &str, declared: &str) -> bool {
         reached.strip_prefix(declared).is_some_and(|rest| rest.starts_with(sep))
             || matches(&format!("{declared}{sep}*"), reached)
     })
+}
+
+/// `arn:aws:s3:` of `arn:aws:s3:::media`, when it holds no wildcard.
+fn literal_service_prefix(arn: &str) -> Option<&str> {
+    let end = arn.match_indices(':').nth(2)?.0 + 1;
+    let prefix = &arn[..end];
+    (!prefix.contains(['*', '?'])).then_some(prefix)
 }
 
 /// `arn:aws:dynamodb:*:*:table/orders` → `dynamodb:table/orders`;
@@ -70,6 +84,8 @@ mod tests {
         assert!(belongs_to("arn:aws:s3:::media/*", "arn:aws:s3:::media"));
         assert!(!belongs_to("*", table));
         assert!(!belongs_to("arn:aws:dynamodb:*:*:table/*", table));
+        assert!(!belongs_to("arn:aws:logs:*:*:log-group:/aws/lambda/orders", table));
+        assert!(belongs_to("arn:aws:s3:::media/a", "arn:*:s3:::media"));
         assert_eq!(short_name(table), "dynamodb:table/orders");
         assert_eq!(short_name("arn:aws:s3:::media/*"), "s3:media/*");
         assert_eq!(short_name("*"), "*");

@@ -170,6 +170,13 @@ pub fn apply(
             );
         }
     }
+    let view = crate::policy::observable::TrailView {
+        trail: true,
+        data_types: summary.data_event_types(),
+    };
+    for f in functions.iter_mut() {
+        crate::policy::observable::annotate(&mut f.policy, &view);
+    }
     let lambda_unclaimed: u64 = reads
         .iter()
         .flat_map(|(_, o)| o.sessions.iter())

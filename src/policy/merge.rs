@@ -6,7 +6,8 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use crate::evidence::{ArnContext, Evidence, Origin, ResourcePattern, Unresolved};
 
-use super::{Grant, Permission, generalize, glob};
+use super::cover::CoverIndex;
+use super::{Grant, Permission, generalize};
 
 /// A permission being built: its grants by resource pattern.
 #[derive(Default)]
@@ -14,6 +15,8 @@ pub struct Builder {
     pub possible: Option<String>,
     pub evidence: Vec<Evidence>,
     pub grants: BTreeMap<ResourcePattern, GrantBuilder>,
+    /// Where each piece of evidence sits in `evidence`, so adding stays logarithmic.
+    seen: BTreeMap<Evidence, usize>,
 }
 
 #[derive(Default)]
@@ -44,10 +47,11 @@ impl Builder {
     pub fn add(&mut self, pattern: ResourcePattern, origin: Origin, evidence: &Evidence, note: Option<&str>) {
         let index = match evidence {
             Evidence::Cloudtrail { .. } => None,
-            e => Some(match self.evidence.iter().position(|x| x == e) {
-                Some(i) => i,
-                None => {
+            e => Some(match self.seen.get(e) {
+                Some(&i) if self.evidence.get(i) == Some(e) => i,
+                _ => {
                     self.evidence.push(e.clone());
+                    self.seen.insert(e.clone(), self.evidence.len() - 1);
                     self.evidence.len() - 1
                 }
             }),
@@ -100,12 +104,19 @@ impl Builder {
             }
         }
         let mut narrow_first: Vec<String> = by_shown.keys().cloned().collect();
-        narrow_first.sort_by_key(|k| (k.matches(['*', '?']).count(), std::cmp::Reverse(k.len())));
-        for k in narrow_first {
-            let Some(into) = by_shown.keys().find(|b| glob::covers(b, &k)).cloned() else {
+        narrow_first.sort_by_cached_key(|k| (k.matches(['*', '?']).count(), std::cmp::Reverse(k.len())));
+        let index = CoverIndex::new(narrow_first.iter().map(String::as_str));
+        for k in &narrow_first {
+            // The first grant still standing, in key order, whose resource covers this one.
+            let Some(into) = index
+                .covering(k)
+                .filter(|b| by_shown.contains_key(*b))
+                .min()
+                .map(str::to_string)
+            else {
                 continue;
             };
-            if let Some((_, g)) = by_shown.remove(&k)
+            if let Some((_, g)) = by_shown.remove(k)
                 && let Some((_, target)) = by_shown.get_mut(&into)
             {
                 target.absorb(g);

@@ -3,6 +3,7 @@
 //! against IAM's rules and split when too large; the evaluator and the diff.
 
 pub mod change;
+pub mod cover;
 pub mod dialect;
 pub mod diff;
 pub mod document;
@@ -11,6 +12,7 @@ pub mod expand;
 pub mod generalize;
 pub mod glob;
 pub mod merge;
+pub mod observable;
 pub mod permission;
 pub mod resource_type;
 pub mod sid;

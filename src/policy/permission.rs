@@ -25,6 +25,10 @@ pub struct Permission {
     /// Granted because the repo's config accepts it, with the config's reason.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub accepted: Option<String>,
+    /// For a permission only static evidence asks for, when CloudTrail was read: whether
+    /// the trail could have shown it (`yes`, `no-data-events`, `not-logged`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub observable: Option<&'static str>,
 }
 
 /// One resource of a permission.
@@ -54,6 +58,7 @@ impl Permission {
             evidence: Vec::new(),
             possible: None,
             accepted: None,
+            observable: None,
         }
     }
 

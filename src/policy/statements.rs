@@ -6,7 +6,8 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use crate::catalog::Catalog;
 
-use super::{PolicyDocument, Statement, glob, sid, wildcards};
+use super::cover::CoverIndex;
+use super::{PolicyDocument, Statement, sid, wildcards};
 
 /// One granted (action, resource), the resource written in the output's dialect and as
 /// the report shows it (for the Sid).
@@ -28,9 +29,10 @@ pub fn group(items: &[Item], catalog: &Catalog, allow_wildcards: bool) -> Policy
     }
     let mut by_set: BTreeMap<Vec<(&str, &str)>, Vec<String>> = BTreeMap::new();
     for (action, resources) in &by_action {
+        let covering = CoverIndex::new(resources.keys().copied());
         let kept: Vec<(&str, &str)> = resources
             .iter()
-            .filter(|(r, _)| !resources.keys().any(|b| glob::covers(b, r)))
+            .filter(|(r, _)| !covering.covers(r))
             .map(|(r, s)| (*r, *s))
             .collect();
         by_set.entry(kept).or_default().push((*action).to_string());

@@ -10,6 +10,7 @@ use crate::diagnostics::{Diagnostic, Severity, codes};
 use crate::evidence::{ArnContext, Certainty, Evidence, Need, Origin, ResourcePattern, Unresolved};
 use crate::graph::Bindings;
 
+use super::cover::CoverIndex;
 use super::dialect::{self, Dialect};
 use super::merge::Builder;
 use super::statements::{self, Item};
@@ -188,9 +189,10 @@ fn document<'a>(
             })
             .map(|(_, _, d)| d.as_str())
             .collect();
+        let covering = CoverIndex::new(mine.iter().copied());
         s.resources = mine
             .iter()
-            .filter(|r| !mine.iter().any(|b| glob::covers(b, r)))
+            .filter(|r| !covering.covers(r))
             .map(|r| r.to_string())
             .collect();
     }
@@ -368,11 +370,9 @@ fn prune_possible(possible: BTreeMap<String, Builder>, granted: &[Permission], c
         .filter_map(|(action, b)| {
             let mut p = b.build(&action, ctx);
             if let Some(g) = by_action.get(action.as_str()) {
-                p.grants.retain(|x| {
-                    !g.deployable
-                        .iter()
-                        .any(|d| d == &x.deployable || glob::covers(d, &x.deployable))
-                });
+                let covering = CoverIndex::new(g.deployable.iter().map(String::as_str));
+                p.grants
+                    .retain(|x| !g.deployable.contains(&x.deployable) && !covering.covers(&x.deployable));
                 p.resources = p.grants.iter().map(|x| x.shown.clone()).collect();
                 p.deployable = p.grants.iter().map(|x| x.deployable.clone()).collect();
             }

@@ -150,10 +150,17 @@ fn details(out: &mut String, f: &FunctionDiff, sources: &mut Sources) {
             "**Excess**: granted and never needed.\n\n| grant | on | granted by | |\n| --- | --- | --- | --- |\n",
         );
         for e in &f.excess {
-            let note = match e.count {
+            let mut note = match e.count {
                 Some(n) => format!("{n} actions never needed"),
                 None => String::new(),
             };
+            if e.not_observable {
+                // The trail could not have shown it in use: judged from the code alone.
+                if !note.is_empty() {
+                    note.push_str("; ");
+                }
+                note.push_str("not observable in the trail read: judged from the code alone");
+            }
             let _ = writeln!(
                 out,
                 "| {} | {} | {} | {note} |",

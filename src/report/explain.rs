@@ -75,6 +75,9 @@ fn permission(out: &mut String, p: &Permission, tag: Option<&str>) {
         }
         let _ = writeln!(out, "{head}");
         evidence_lines(out, p, g);
+        if let Some(n) = super::markdown::observable_note(p) {
+            let _ = writeln!(out, "    note        {n}");
+        }
     }
 }
 
@@ -141,6 +144,32 @@ pub fn render(run: &RunResult, f: &FunctionResult, q: &Query<'_>) -> Option<Stri
         matched = true;
         let list: Vec<&str> = excluded.iter().map(|s| s.as_str()).collect();
         let _ = writeln!(out, "\nexcluded by --exclude-action or the config: {}", list.join(", "));
+    }
+    let assumed: Vec<_> = f
+        .assumed_role_calls
+        .iter()
+        .filter(|c| {
+            q.action
+                .is_none_or(|pat| c.actions.iter().any(|a| glob::action_matches(pat, a)))
+        })
+        .collect();
+    if !assumed.is_empty() {
+        matched = true;
+        let _ = writeln!(
+            out,
+            "\ncalls with assumed-role credentials (the assumed role needs these, not this function):"
+        );
+        for c in assumed {
+            let actions: Vec<&str> = c.actions.iter().map(|a| a.as_str()).collect();
+            let _ = writeln!(
+                out,
+                "  {}:{}  {}  needs {}",
+                c.file.display(),
+                c.line,
+                c.call,
+                actions.join(", ")
+            );
+        }
     }
     if q.action.is_some() && !matched {
         return None;

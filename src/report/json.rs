@@ -39,6 +39,10 @@ pub fn function_value(f: &FunctionResult) -> Value {
     if !f.policy.possible.is_empty() {
         v["possible"] = json!(f.policy.possible);
     }
+    if !f.assumed_role_calls.is_empty() {
+        // Their permissions belong to the role the code assumed, not to this function.
+        v["assumed_role_calls"] = json!(f.assumed_role_calls);
+    }
     if !f.policy.accepted.is_empty() {
         v["accepted"] = json!(f.policy.accepted);
     }

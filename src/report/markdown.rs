@@ -89,6 +89,17 @@ fn table(out: &mut String, perms: &[Permission], extra: impl Fn(&Permission) -> 
     }
 }
 
+/// What the trail read could not show of a permission only the code asks for.
+pub fn observable_note(p: &Permission) -> Option<&'static str> {
+    match p.observable? {
+        "no-data-events" => {
+            Some("CloudTrail: not observable here (a data event; the trail read logged none of its type)")
+        }
+        "not-logged" => Some("CloudTrail: not observable (CloudTrail does not record this call)"),
+        _ => None,
+    }
+}
+
 fn grants_count(perms: &[Permission]) -> usize {
     perms.iter().map(|p: &Permission| p.grants.len()).sum()
 }
@@ -118,9 +129,14 @@ pub fn function(f: &FunctionResult) -> String {
         out.push_str("No permission: no evidence asks for one.\n\n");
     } else {
         table(&mut out, &p.permissions, |perm| {
-            perm.possible
+            let notes: Vec<String> = perm
+                .possible
                 .as_ref()
                 .map(|r| format!("granted on request, only possibly needed: {r}"))
+                .into_iter()
+                .chain(observable_note(perm).map(str::to_string))
+                .collect();
+            (!notes.is_empty()).then(|| notes.join("; "))
         });
         out.push('\n');
     }
@@ -134,6 +150,20 @@ pub fn function(f: &FunctionResult) -> String {
     if !p.possible.is_empty() {
         out.push_str("**Possibly needed** (not granted; `--include-possible` grants them):\n\n");
         table(&mut out, &p.possible, |perm| perm.possible.clone());
+        out.push('\n');
+    }
+    if !f.assumed_role_calls.is_empty() {
+        out.push_str(
+            "**Calls with assumed-role credentials** (their permissions belong to the role the code assumes, not to this function's policy):\n\n| Call | Actions the assumed role needs |\n| --- | --- |\n",
+        );
+        for c in &f.assumed_role_calls {
+            let actions: Vec<String> = c.actions.iter().map(|a| code(a)).collect();
+            out.push_str(&format!(
+                "| {} | {} |\n",
+                code(&format!("{}:{} {}", c.file.display(), c.line, c.call)),
+                actions.join(", ")
+            ));
+        }
         out.push('\n');
     }
     if !p.excluded.is_empty() {

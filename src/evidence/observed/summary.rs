@@ -2,10 +2,11 @@
 //! the calls that were denied; per run, what each source held and where it went
 //! (attributed, set aside, malformed).
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 use serde::Serialize;
 
+use crate::catalog::visibility::{Visibility, visibility};
 use crate::sources::cloudtrail::SourceStats;
 
 use super::{Assignment, Observed, Session, Via};
@@ -54,6 +55,11 @@ pub struct SourceSummary {
     pub stats: SourceStats,
     pub attributed: u64,
     pub set_aside: u64,
+    /// Data event resource types (`AWS::S3::Object`...) its records held: the trail logs
+    /// data events for these, so a static-only data action of another type was not
+    /// observable in it.
+    #[serde(skip_serializing_if = "BTreeSet::is_empty")]
+    pub data_events: BTreeSet<String>,
 }
 
 /// A role session no function in scope claimed.
@@ -79,6 +85,30 @@ pub struct CloudtrailSummary {
     /// `eventSource eventName` with no known IAM action.
     #[serde(skip_serializing_if = "BTreeMap::is_empty")]
     pub unmapped_events: BTreeMap<String, u64>,
+}
+
+impl CloudtrailSummary {
+    /// Data event resource types any source held.
+    pub fn data_event_types(&self) -> BTreeSet<String> {
+        self.sources
+            .iter()
+            .flat_map(|s| s.data_events.iter().cloned())
+            .collect()
+    }
+}
+
+/// The data event resource types of the calls a source's records show (LookupEvents
+/// never returns data events, so its sources show none).
+fn data_event_types(observed: &Observed) -> BTreeSet<String> {
+    let mut out = BTreeSet::new();
+    for calls in observed.sessions.values() {
+        for k in calls.calls.keys() {
+            if let Visibility::Data(ty) = visibility(&k.action) {
+                out.insert(ty.to_string());
+            }
+        }
+    }
+    out
 }
 
 /// How many unclaimed sessions the summary lists.
@@ -156,6 +186,7 @@ pub fn summarize(
             stats: (*stats).clone(),
             attributed,
             set_aside,
+            data_events: data_event_types(observed),
         });
     }
     for ((ti, _), r) in session_refs {

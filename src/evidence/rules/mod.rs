@@ -1,6 +1,7 @@
 //! Rules that change which actions a call needs beyond its operation's own action.
 //! One rule per file, each with its why and its tests; `apply` runs them in order.
 
+mod athena;
 mod batch_tables;
 mod bedrock_model;
 pub mod conditional;
@@ -44,6 +45,7 @@ pub const RULES: &[(&str, Rule)] = &[
     ("partiql-statement", partiql::apply),
     ("copy-source", copy_source::apply),
     ("indirect-s3-read", indirect_s3::apply),
+    ("athena-caller-credentials", athena::apply),
 ];
 
 /// Runs every rule on a call; `None` when none applies.

@@ -54,6 +54,34 @@ const MAX_FILES: usize = 2_000;
 pub fn analyze_function(root: &Path, files: &[PathBuf], catalog: &Catalog) -> CodeFacts {
     let mut diagnostics = Vec::new();
     let (parsed, links, specs) = load(root, files, &mut diagnostics);
+    analyze_parsed(parsed, links, specs, diagnostics, catalog)
+}
+
+/// Analyses one module given as text, named `handler.ts` or `handler.js` by `typescript`
+/// (the fuzz targets' entry point: nothing is read from disk, no import is followed).
+pub fn analyze_source(source: &str, typescript: bool, catalog: &Catalog) -> CodeFacts {
+    let mut diagnostics = Vec::new();
+    let path = PathBuf::from(if typescript { "handler.ts" } else { "handler.js" });
+    let Some(grammar) = parse::Grammar::for_path(&path) else {
+        return CodeFacts::default();
+    };
+    let Some(file) = parse::parse_source(path, source.to_string(), grammar, &mut diagnostics) else {
+        return CodeFacts {
+            diagnostics,
+            ..CodeFacts::default()
+        };
+    };
+    let specs = vec![imports::specifiers(&file)];
+    analyze_parsed(vec![file], vec![HashMap::new()], specs, diagnostics, catalog)
+}
+
+fn analyze_parsed(
+    parsed: Vec<ParsedFile>,
+    links: Links,
+    specs: Vec<Vec<Specifier>>,
+    mut diagnostics: Vec<Diagnostic>,
+    catalog: &Catalog,
+) -> CodeFacts {
     let paths: Vec<PathBuf> = parsed.iter().map(|f| f.path.clone()).collect();
     unknown_packages(&parsed, &specs, catalog, &mut diagnostics);
 

@@ -46,14 +46,46 @@ use scopes::Scopes;
 pub fn analyze_function(root: &Path, files: &[PathBuf], catalog: &Catalog) -> CodeFacts {
     let mut facts = CodeFacts::default();
     let (parsed, modules) = imports::load(root, files, &mut facts.diagnostics);
+    analyze_parsed(&parsed, &modules, files, catalog, &mut facts);
+    facts
+}
+
+/// Analyses one module given as text, named `handler.py` (the fuzz targets' entry point:
+/// nothing is read from disk, no import is followed).
+pub fn analyze_source(source: &str, catalog: &Catalog) -> CodeFacts {
+    let mut facts = CodeFacts::default();
+    let Some(tree) = parse::parse_source(source) else {
+        return facts;
+    };
+    let path = PathBuf::from("handler.py");
+    let parsed = vec![parse::ParsedFile {
+        path: path.clone(),
+        source: source.to_string(),
+        tree,
+    }];
+    let modules = imports::ModuleTable {
+        files: [("handler".to_string(), 0)].into_iter().collect(),
+        names: vec!["handler".to_string()],
+        ..imports::ModuleTable::default()
+    };
+    analyze_parsed(&parsed, &modules, &[path], catalog, &mut facts);
+    facts
+}
+
+fn analyze_parsed(
+    parsed: &[parse::ParsedFile],
+    modules: &imports::ModuleTable,
+    files: &[PathBuf],
+    catalog: &Catalog,
+    facts: &mut CodeFacts,
+) {
     facts.files = parsed.iter().map(|f| f.path.clone()).collect();
     let mut scopes = Scopes::default();
     for (i, file) in parsed.iter().enumerate() {
         scopes.add_file(i, &modules.names[i], file);
     }
-    let env = Env::new(&parsed, &modules, &scopes, catalog, Boto3Resources::embedded());
+    let env = Env::new(parsed, modules, &scopes, catalog, Boto3Resources::embedded());
     let entry = reach::entry_module(&env, files);
     let unreachable = reach::unreachable(&env, entry);
-    calls::scan(&env, &unreachable, catalog, &mut facts);
-    facts
+    calls::scan(&env, &unreachable, catalog, facts);
 }

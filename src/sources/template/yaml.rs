@@ -106,6 +106,7 @@ pub fn parse(text: &str) -> Result<Value, String> {
 /// Parses YAML or JSON; unknown tags are collected. A syntax error gives its message
 /// and line.
 fn parse_tags(text: &str, unknown: &mut Vec<String>) -> Result<Value, (String, Option<u32>)> {
+    too_deep(text)?;
     let yaml: Yaml = serde_norway::from_str(text).map_err(|e| {
         let line = e.location().map(|l| l.line() as u32);
         let message = e.to_string();
@@ -120,6 +121,36 @@ fn parse_tags(text: &str, unknown: &mut Vec<String>) -> Result<Value, (String, O
 }
 
 const MAX_DEPTH: usize = 256;
+
+/// Flow collections (`[[[...`) nested past this are refused before the YAML parser sees
+/// them: its scanner takes time quadratic in their depth (it stops at 128 levels anyway).
+const MAX_FLOW_DEPTH: usize = 1_000;
+
+/// A syntax error when brackets outside quoted strings nest deeper than [`MAX_FLOW_DEPTH`].
+fn too_deep(text: &str) -> Result<(), (String, Option<u32>)> {
+    let (mut depth, mut line, mut quote) = (0usize, 1u32, None::<u8>);
+    let mut bytes = text.bytes();
+    while let Some(b) = bytes.next() {
+        match (quote, b) {
+            (_, b'\n') => line += 1,
+            (Some(b'"'), b'\\') => {
+                bytes.next();
+            }
+            (Some(q), _) if b == q => quote = None,
+            (Some(_), _) => {}
+            (None, b'"' | b'\'') => quote = Some(b),
+            (None, b'[' | b'{') => {
+                depth += 1;
+                if depth > MAX_FLOW_DEPTH {
+                    return Err((format!("nested more than {MAX_FLOW_DEPTH} levels deep"), Some(line)));
+                }
+            }
+            (None, b']' | b'}') => depth = depth.saturating_sub(1),
+            _ => {}
+        }
+    }
+    Ok(())
+}
 
 fn convert(y: Yaml, depth: usize, unknown: &mut Vec<String>) -> Value {
     if depth > MAX_DEPTH {
@@ -190,6 +221,15 @@ fn long_form(tag: &str, inner: Value) -> Value {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn deeply_nested_flow_collections_are_refused_quickly() {
+        let deep = format!("A: {}1{}", "[".repeat(100_000), "]".repeat(100_000));
+        assert_eq!(parse(&deep), Err("nested more than 1000 levels deep".to_string()));
+        // Brackets inside quoted strings do not count.
+        let quoted = format!("A: '{}'\nB: \"{}\"", "[".repeat(2_000), "{".repeat(2_000));
+        assert!(parse(&quoted).is_ok());
+    }
 
     #[test]
     fn short_tags_become_long_forms() {
