@@ -4,15 +4,24 @@
 
 /// Does `pattern` (with `*`/`?`) match `text`? Case-sensitive, as IAM matches ARNs.
 pub fn matches(pattern: &str, text: &str) -> bool {
+    // ASCII (every ARN in practice): compare bytes without allocating.
+    if pattern.is_ascii() && text.is_ascii() {
+        return matches_slices(pattern.as_bytes(), text.as_bytes());
+    }
     let p: Vec<char> = pattern.chars().collect();
     let t: Vec<char> = text.chars().collect();
+    matches_slices(&p, &t)
+}
+
+fn matches_slices<T: Copy + PartialEq + From<u8>>(p: &[T], t: &[T]) -> bool {
+    let (star_c, any_c) = (T::from(b'*'), T::from(b'?'));
     let (mut pi, mut ti) = (0, 0);
     let (mut star, mut mark) = (None, 0);
     while ti < t.len() {
-        if pi < p.len() && (p[pi] == '?' || p[pi] == t[ti]) {
+        if pi < p.len() && (p[pi] == any_c || p[pi] == t[ti]) {
             pi += 1;
             ti += 1;
-        } else if pi < p.len() && p[pi] == '*' {
+        } else if pi < p.len() && p[pi] == star_c {
             star = Some(pi);
             mark = ti;
             pi += 1;
@@ -24,7 +33,7 @@ pub fn matches(pattern: &str, text: &str) -> bool {
             return false;
         }
     }
-    while pi < p.len() && p[pi] == '*' {
+    while pi < p.len() && p[pi] == star_c {
         pi += 1;
     }
     pi == p.len()
@@ -54,10 +63,14 @@ pub fn belongs_to(reached: &str, declared: &str) -> bool {
 }
 
 /// `arn:aws:s3:` of `arn:aws:s3:::media`, when it holds no wildcard.
-fn literal_service_prefix(arn: &str) -> Option<&str> {
+pub fn literal_service_prefix(arn: &str) -> Option<&str> {
+    service_prefix(arn).filter(|prefix| !prefix.contains(['*', '?']))
+}
+
+/// `arn:aws:s3:` of `arn:aws:s3:::media` (wildcards and all).
+pub fn service_prefix(arn: &str) -> Option<&str> {
     let end = arn.match_indices(':').nth(2)?.0 + 1;
-    let prefix = &arn[..end];
-    (!prefix.contains(['*', '?'])).then_some(prefix)
+    Some(&arn[..end])
 }
 
 /// `arn:aws:dynamodb:*:*:table/orders` → `dynamodb:table/orders`;

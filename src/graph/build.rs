@@ -49,11 +49,26 @@ pub fn build(definitions: &[Definition], functions: &[FunctionInput<'_>]) -> Res
         .filter(|(_, n)| n.kind == NodeKind::Resource)
         .map(|(i, n)| (i, n.key.clone()))
         .collect();
+    // Indexed by `arn:partition:service:` so each declaration is compared only with the
+    // resources of its own service (a template of thousands of functions stays linear).
+    let mut by_service: BTreeMap<&str, Vec<(NodeIndex, &str)>> = BTreeMap::new();
+    for (ix, key) in &resources {
+        by_service
+            .entry(arn::service_prefix(key).unwrap_or(""))
+            .or_default()
+            .push((*ix, key.as_str()));
+    }
+    let everything: Vec<(NodeIndex, &str)> = resources.iter().map(|(i, k)| (*i, k.as_str())).collect();
     for d in definitions {
         let (Some(declared), Some(def)) = (&d.arn, defs.get(&(d.stack.clone(), d.id.clone()))) else {
             continue;
         };
-        for (ix, key) in &resources {
+        let candidates = match arn::literal_service_prefix(declared) {
+            Some(prefix) => by_service.get(prefix).map(Vec::as_slice).unwrap_or(&[]),
+            None => everything.as_slice(),
+        };
+        for &(ix, key) in candidates {
+            let ix = &ix;
             if key != declared && arn::belongs_to(key, declared) {
                 g.connect(*def, *ix, EdgeKind::Declares, []);
                 g.describe(*ix, &arn::short_name(key), d.stack.as_deref());
