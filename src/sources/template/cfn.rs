@@ -80,9 +80,10 @@ pub fn read(stack: &Stack<'_>, found: &mut Discovery) {
     };
     let resources_line = lines::key_line(stack.text, "Resources").unwrap_or(1);
     let stack_label = stack_name.clone().unwrap_or_else(|| stack.path.display().to_string());
+    let keys = lines::KeyIndex::new(stack.text);
     for (id, res) in resources {
         let ty = res.get("Type").and_then(Value::as_str).unwrap_or("");
-        let line = lines::key_line_from(stack.text, id, resources_line);
+        let line = keys.line_from(id, resources_line);
         if let Some(def) = definition(id, ty, &scope, stack.path, line, &stack_label) {
             found.definitions.push(def);
         }

@@ -11,6 +11,48 @@ pub fn key_line_from(text: &str, key: &str, from: u32) -> Option<u32> {
         .map(|(i, _)| i as u32 + 1)
 }
 
+/// Every line's mapping key, indexed once so that looking up the keys of thousands of
+/// resources does not rescan the template for each.
+pub struct KeyIndex<'a> {
+    lines: std::collections::HashMap<&'a str, Vec<u32>>,
+}
+
+impl<'a> KeyIndex<'a> {
+    pub fn new(text: &'a str) -> KeyIndex<'a> {
+        let mut lines: std::collections::HashMap<&'a str, Vec<u32>> = std::collections::HashMap::new();
+        for (i, line) in text.lines().enumerate() {
+            if let Some(key) = line_key(line) {
+                lines.entry(key).or_default().push(i as u32 + 1);
+            }
+        }
+        KeyIndex { lines }
+    }
+
+    /// The same answer as [`key_line_from`], without scanning.
+    pub fn line_from(&self, key: &str, from: u32) -> Option<u32> {
+        let found = self.lines.get(key)?;
+        let at = found.partition_point(|l| *l < from);
+        found.get(at).copied()
+    }
+}
+
+/// The key a line defines (`key:`, `"key":`, `'key':`, `key =`), as [`is_key`] reads it.
+fn line_key(line: &str) -> Option<&str> {
+    let t = line.trim_start().trim_start_matches("- ");
+    let (key, rest) = if let Some(r) = t.strip_prefix('"') {
+        let end = r.find('"')?;
+        (&r[..end], &r[end + 1..])
+    } else if let Some(r) = t.strip_prefix('\'') {
+        let end = r.find('\'')?;
+        (&r[..end], &r[end + 1..])
+    } else {
+        let end = t.find([':', '='])?;
+        (t[..end].trim_end(), &t[end..])
+    };
+    let rest = rest.trim_start();
+    (rest.starts_with(':') || rest.starts_with('=')).then_some(key)
+}
+
 /// 1-based line of the first mapping entry `key:`.
 pub fn key_line(text: &str, key: &str) -> Option<u32> {
     key_line_from(text, key, 1)
@@ -80,6 +122,22 @@ pub fn reference_line(text: &str, name: &str, from: u32) -> Option<u32> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn key_index_agrees_with_scanning() {
+        let text =
+            "Resources:\n  Orders:\n    Type: x\n  \"Queue\": {}\n  'Topic' : y\nlocals {\n  name = 1\n}\n  Orders:\n";
+        let index = KeyIndex::new(text);
+        for key in ["Resources", "Orders", "Type", "Queue", "Topic", "name", "missing"] {
+            for from in 1..10 {
+                assert_eq!(
+                    index.line_from(key, from),
+                    key_line_from(text, key, from),
+                    "{key} from {from}"
+                );
+            }
+        }
+    }
 
     #[test]
     fn keys_tags_and_references() {
