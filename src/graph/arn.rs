@@ -2,42 +2,8 @@
 //! resource a function reaches belongs to a declared one (an object of a bucket, an
 //! index of a table), and the short name shown for a resource.
 
-/// Does `pattern` (with `*`/`?`) match `text`? Case-sensitive, as IAM matches ARNs.
-pub fn matches(pattern: &str, text: &str) -> bool {
-    // ASCII (every ARN in practice): compare bytes without allocating.
-    if pattern.is_ascii() && text.is_ascii() {
-        return matches_slices(pattern.as_bytes(), text.as_bytes());
-    }
-    let p: Vec<char> = pattern.chars().collect();
-    let t: Vec<char> = text.chars().collect();
-    matches_slices(&p, &t)
-}
-
-fn matches_slices<T: Copy + PartialEq + From<u8>>(p: &[T], t: &[T]) -> bool {
-    let (star_c, any_c) = (T::from(b'*'), T::from(b'?'));
-    let (mut pi, mut ti) = (0, 0);
-    let (mut star, mut mark) = (None, 0);
-    while ti < t.len() {
-        if pi < p.len() && (p[pi] == any_c || p[pi] == t[ti]) {
-            pi += 1;
-            ti += 1;
-        } else if pi < p.len() && p[pi] == star_c {
-            star = Some(pi);
-            mark = ti;
-            pi += 1;
-        } else if let Some(s) = star {
-            pi = s + 1;
-            mark += 1;
-            ti = mark;
-        } else {
-            return false;
-        }
-    }
-    while pi < p.len() && p[pi] == star_c {
-        pi += 1;
-    }
-    pi == p.len()
-}
+/// Case-sensitive, as IAM matches ARNs.
+pub use crate::wildcard::matches;
 
 /// Is `reached` the declared resource `declared`, or a part of it (`bucket/key`,
 /// `table/x/index/y`, `log-group:x:*`)? The declared ARN may hold wildcards (parts not
