@@ -16,7 +16,7 @@ use leastpriv::evidence::observed::Observed;
 use leastpriv::sources::cloudtrail::{NoProgress, RecordSink, Window, record, scan, trail_file};
 use rayon::prelude::*;
 
-const RUNS: usize = 3;
+const RUNS: usize = 5;
 
 fn main() {
     let records: u64 = std::env::args().skip(1).find_map(|a| a.parse().ok()).unwrap_or(200_000);
@@ -25,18 +25,23 @@ fn main() {
         println!("skipped: {} is not there", generator.display());
         return;
     }
-    let dir = tempfile::tempdir().expect("a temporary folder");
-    let t = Instant::now();
-    let status = Command::new("python3")
-        .arg(&generator)
-        .args(["--records", &records.to_string(), "--seed", "7", "--out"])
-        .arg(dir.path())
-        .status()
-        .expect("python3 runs the generator");
-    assert!(status.success(), "gen_trail.py failed");
-    println!("generated {records} records in {:.1} s", t.elapsed().as_secs_f64());
+    let tmp = tempfile::tempdir().expect("a temporary folder");
+    // `BENCH_TRAIL_DIR=folder` reads a trail set generated before (same generator).
+    let reuse = std::env::var_os("BENCH_TRAIL_DIR").map(std::path::PathBuf::from);
+    let dir = reuse.clone().unwrap_or_else(|| tmp.path().to_path_buf());
+    if reuse.is_none() {
+        let t = Instant::now();
+        let status = Command::new("python3")
+            .arg(&generator)
+            .args(["--records", &records.to_string(), "--seed", "7", "--out"])
+            .arg(tmp.path())
+            .status()
+            .expect("python3 runs the generator");
+        assert!(status.success(), "gen_trail.py failed");
+        println!("generated {records} records in {:.1} s", t.elapsed().as_secs_f64());
+    }
 
-    let (files, _) = trail_file::log_files(dir.path(), &Window::default());
+    let (files, _) = trail_file::log_files(&dir, &Window::default());
     let stored: u64 = files
         .iter()
         .map(|f| std::fs::metadata(f).map(|m| m.len()).unwrap_or(0))
@@ -61,13 +66,13 @@ fn main() {
     });
 
     let counted = best(|| {
-        let read = trail_file::read::<Count>(dir.path(), &Window::default(), &NoProgress).expect("read");
+        let read = trail_file::read::<Count>(&dir, &Window::default(), &NoProgress).expect("read");
         assert_eq!(read.sink.0, records);
     });
     let mut read_records = 0;
     let mut attributed_sessions = 0;
     let ingest = best(|| {
-        let read = trail_file::read::<Observed>(dir.path(), &Window::default(), &NoProgress).expect("read");
+        let read = trail_file::read::<Observed>(&dir, &Window::default(), &NoProgress).expect("read");
         read_records = read.stats.records;
         attributed_sessions = read.sink.sessions.len();
     });
@@ -81,14 +86,15 @@ fn main() {
         mb,
         rayon::current_num_threads()
     );
-    println!("| step | wall (best of {RUNS}) | MB/s of JSON | ratio |");
-    println!("| --- | --- | --- | --- |");
-    let row = |name: &str, wall: Duration| {
+    println!("| step | wall (best of {RUNS}) | MB/s of JSON | ratio | CPU per run (mean) | CPU ratio |");
+    println!("| --- | --- | --- | --- | --- | --- |");
+    let row = |name: &str, (wall, cpu): (Duration, f64)| {
         println!(
-            "| {name} | {:.3} s | {:.0} | {:.2}x |",
+            "| {name} | {:.3} s | {:.0} | {:.2}x | {cpu:.3} s | {:.2}x |",
             wall.as_secs_f64(),
             mb / wall.as_secs_f64(),
-            wall.as_secs_f64() / gunzip.as_secs_f64()
+            wall.as_secs_f64() / gunzip.0.as_secs_f64(),
+            cpu / gunzip.1
         );
     };
     row("gunzip only", gunzip);
@@ -133,15 +139,35 @@ fn scan_file(path: &Path, parse: bool) -> u64 {
     n
 }
 
-fn best(mut f: impl FnMut()) -> Duration {
-    (0..RUNS)
+/// The best wall time of [`RUNS`] runs, and the mean CPU time (all threads) of a run:
+/// the machine is shared, and CPU time is the steadier of the two.
+fn best(mut f: impl FnMut()) -> (Duration, f64) {
+    let cpu_start = cpu_seconds();
+    let wall = (0..RUNS)
         .map(|_| {
             let t = Instant::now();
             f();
             t.elapsed()
         })
         .min()
-        .unwrap_or_default()
+        .unwrap_or_default();
+    (wall, (cpu_seconds() - cpu_start) / RUNS as f64)
+}
+
+/// User and system CPU time of the whole process so far (`/proc/self/stat`, in the
+/// kernel's 100 Hz ticks); 0 where /proc is not there.
+fn cpu_seconds() -> f64 {
+    let Ok(stat) = std::fs::read_to_string("/proc/self/stat") else {
+        return 0.0;
+    };
+    let after = stat.rsplit_once(')').map_or("", |(_, rest)| rest);
+    let fields: Vec<u64> = after
+        .split_whitespace()
+        .skip(11)
+        .take(2)
+        .filter_map(|v| v.parse().ok())
+        .collect();
+    fields.iter().sum::<u64>() as f64 / 100.0
 }
 
 /// The process's peak resident set (VmHWM), in KiB; 0 where /proc is not there.

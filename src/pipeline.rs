@@ -13,7 +13,7 @@ pub use cloudtrail::CloudtrailConfig;
 use crate::catalog::Catalog;
 use crate::diagnostics::{Diagnostic, codes};
 use crate::evidence::{Need, platform, static_facts};
-use crate::graph::{self, Bindings, FunctionInput, ResourceGraph};
+use crate::graph::{self, Bindings, EncryptedResources, FunctionInput, ResourceGraph};
 use crate::policy::{FunctionPolicy, SynthesisOptions, synthesize};
 use crate::sources::discover::{self, Definition, DiscoverError, FunctionSpec};
 use crate::sources::template::cfn::Pseudo;
@@ -28,6 +28,8 @@ pub struct Config {
     pub cloudtrail: CloudtrailConfig,
     /// The repo's `leastpriv.toml`, when one was read: every report names it.
     pub config_file: Option<PathBuf>,
+    /// Declarations the config adds (resources encrypted with a customer managed key).
+    pub declared: Vec<Definition>,
 }
 
 /// Everything leastpriv concluded about one function.
@@ -93,12 +95,14 @@ pub fn run_with_progress(
         definitions.extend(found.definitions);
         diagnostics.extend(found.diagnostics);
     }
+    // The config's declarations inform the rules, not the graph of what templates declare.
+    let encrypted = EncryptedResources::new(definitions.iter().chain(&config.declared));
     let mut functions: Vec<FunctionResult> = specs
         .into_par_iter()
-        .map(|spec| analyse(spec, config, catalog))
+        .map(|spec| analyse(spec, config, catalog, &encrypted))
         .collect();
     functions.sort_by(|a, b| a.spec.name.cmp(&b.spec.name).then(a.spec.path.cmp(&b.spec.path)));
-    let observed = cloudtrail::apply(&mut functions, config, catalog, progress)?.map(|(summary, diags)| {
+    let observed = cloudtrail::apply(&mut functions, config, catalog, &encrypted, progress)?.map(|(summary, diags)| {
         diagnostics.extend(diags);
         summary
     });
@@ -112,7 +116,7 @@ pub fn run_with_progress(
     })
 }
 
-fn analyse(spec: FunctionSpec, config: &Config, catalog: &Catalog) -> FunctionResult {
+fn analyse(spec: FunctionSpec, config: &Config, catalog: &Catalog, encrypted: &EncryptedResources) -> FunctionResult {
     // Local imports resolve in the function's code root (CodeUri, the service folder).
     let root = if spec.root.as_os_str().is_empty() {
         spec.path.parent().map(PathBuf::from).unwrap_or_default()
@@ -149,6 +153,11 @@ fn analyse(spec: FunctionSpec, config: &Config, catalog: &Catalog) -> FunctionRe
     needs.dedup();
     let env = config.synthesis.env_for(&spec.name, &config.env);
     let bindings = Bindings::for_function(&spec, &env);
+    let options = config.synthesis.for_function(&spec.name);
+    let companions = encrypted.companions(&needs, &bindings, &options.arn, spec.stack.as_deref());
+    needs.extend(companions);
+    needs.sort();
+    needs.dedup();
     for need in &needs {
         let resolved = bindings.resolve(&need.resource);
         for note in bindings.notes(&need.resource) {
@@ -169,7 +178,7 @@ fn analyse(spec: FunctionSpec, config: &Config, catalog: &Catalog) -> FunctionRe
     }
     diagnostics.sort();
     diagnostics.dedup();
-    let policy = synthesize(&needs, &bindings, catalog, &config.synthesis.for_function(&spec.name));
+    let policy = synthesize(&needs, &bindings, catalog, &options);
     FunctionResult {
         spec,
         needs,

@@ -3,52 +3,32 @@
 //! each with an over-broad current role. Snapshots of the generated policies and of the
 //! graph JSON; checks of what must and must not be granted; templates with errors.
 
-use std::path::PathBuf;
-use std::process::{Command, Output};
+mod common;
 
+use std::process::Command;
+
+use common::{leastpriv, repo, stderr, stdout};
 use leastpriv::sources::discover::{self, PolicyKind};
 use leastpriv::sources::template::cfn::Pseudo;
 use serde_json::Value;
 
-const APPS: &[&str] = &["sam", "cdk", "serverless", "terraform"];
-
-fn repo() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-}
+const APPS: &[&str] = &[
+    "sam",
+    "cdk",
+    "serverless",
+    "terraform",
+    "encrypted-sam",
+    "encrypted-terraform",
+];
 
 fn app(name: &str) -> String {
     format!("tests/fixtures/apps/{name}")
-}
-
-/// Runs `leastpriv ARGS` from the repo root, so paths in the output are relative.
-fn leastpriv(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_leastpriv"))
-        .args(args)
-        .current_dir(repo())
-        .output()
-        .expect("the leastpriv binary runs")
-}
-
-fn stdout(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stdout).into_owned()
-}
-
-fn stderr(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stderr).into_owned()
 }
 
 fn json_of(args: &[&str]) -> Value {
     let out = leastpriv(args);
     assert!(out.status.success(), "{args:?}: {}", stderr(&out));
     serde_json::from_slice(&out.stdout).unwrap_or_else(|e| panic!("{args:?}: not JSON ({e}): {}", stdout(&out)))
-}
-
-macro_rules! snapshot {
-    ($name:expr, $value:expr) => {
-        insta::with_settings!({snapshot_path => concat!(env!("CARGO_MANIFEST_DIR"), "/snapshots/apps"), prepend_module_to_snapshot => false}, {
-            insta::assert_snapshot!($name, $value);
-        });
-    };
 }
 
 /// Every (action, resource) a function's deployable policy grants.
@@ -78,10 +58,10 @@ fn policies_and_graphs_of_every_app() {
         let path = app(name);
         let policies = leastpriv(&["generate", &path, "--format", "policy"]);
         assert!(policies.status.success(), "{name}: {}", stderr(&policies));
-        snapshot!(format!("{name}_policies"), stdout(&policies));
+        snapshot!("apps", format!("{name}_policies"), stdout(&policies));
         let graph = leastpriv(&["graph", &path, "--format", "json"]);
         assert!(graph.status.success(), "{name}: {}", stderr(&graph));
-        snapshot!(format!("{name}_graph"), stdout(&graph));
+        snapshot!("apps", format!("{name}_graph"), stdout(&graph));
         let g: Value = serde_json::from_slice(&graph.stdout).unwrap();
         for n in g["nodes"].as_array().unwrap() {
             for key in ["id", "kind", "name", "arn"] {

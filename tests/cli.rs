@@ -1,40 +1,8 @@
 //! Integration tests: the real binary, driven as a user runs it.
 
-use std::path::PathBuf;
-use std::process::{Command, Output};
+mod common;
 
-fn repo() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-}
-
-/// Runs `leastpriv ARGS` from the repo root.
-fn leastpriv(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_leastpriv"))
-        .args(args)
-        .current_dir(repo())
-        .output()
-        .expect("the leastpriv binary runs")
-}
-
-fn stdout(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stdout).into_owned()
-}
-
-fn stderr(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stderr).into_owned()
-}
-
-fn json(o: &Output) -> serde_json::Value {
-    serde_json::from_slice(&o.stdout).unwrap_or_else(|e| panic!("stdout is JSON ({e}): {}", stdout(o)))
-}
-
-macro_rules! snapshot {
-    ($name:expr, $value:expr) => {
-        insta::with_settings!({snapshot_path => concat!(env!("CARGO_MANIFEST_DIR"), "/snapshots/cli"), prepend_module_to_snapshot => false}, {
-            insta::assert_snapshot!($name, $value);
-        });
-    };
-}
+use common::{json, leastpriv, stderr, stdout};
 
 #[test]
 fn help_lists_every_command() {
@@ -175,7 +143,7 @@ fn generate_example_json_report() {
             f["name"]
         );
     }
-    snapshot!("generate_shop_json", stdout(&out));
+    snapshot!("cli", "generate_shop_json", stdout(&out));
 }
 
 #[test]
@@ -201,7 +169,7 @@ fn generate_example_policy_documents() {
             }
         }
     }
-    snapshot!("generate_shop_policy", stdout(&out));
+    snapshot!("cli", "generate_shop_policy", stdout(&out));
 }
 
 #[test]

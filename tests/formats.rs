@@ -168,9 +168,21 @@ fn policies_pass_our_checks() {
                 .collect();
             let eval = Evaluator::new(policies);
             for p in f.policy.granted() {
+                // A permission needed under a condition, asked with the condition's value.
+                let ctx = match &p.when {
+                    Some(w) => leastpriv::policy::evaluator::RequestContext::new().with(
+                        &w.key,
+                        &leastpriv::policy::dialect::render(
+                            &w.value,
+                            &f.policy.arn,
+                            leastpriv::policy::Dialect::Deployable,
+                        ),
+                    ),
+                    None => Default::default(),
+                };
                 for g in &p.grants {
                     assert!(
-                        eval.decide(&p.action, &g.deployable).is_allowed(),
+                        eval.decide_with(&p.action, &g.deployable, &ctx).is_allowed(),
                         "{}: {} on {}",
                         f.spec.name,
                         p.action,

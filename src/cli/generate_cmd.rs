@@ -50,12 +50,14 @@ pub fn config(project: &ProjectArgs) -> Result<Config> {
         ..SynthesisOptions::default()
     };
     apply_repo_config(&mut synthesis, &repo, stage);
+    let declared = repo.encrypted_definitions(&path);
     Ok(Config {
         paths: project.paths.clone(),
         env,
         synthesis,
         cloudtrail,
         config_file,
+        declared,
     })
 }
 

@@ -9,5 +9,5 @@ pub mod resource;
 pub mod rules;
 pub mod static_facts;
 
-pub use need::{Certainty, Evidence, Need, Origin};
+pub use need::{Certainty, Evidence, Need, NeedCondition, Origin};
 pub use resource::{ArnContext, ResourcePattern, Seg, Transform, Unresolved};

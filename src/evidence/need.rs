@@ -64,11 +64,25 @@ pub enum Evidence {
     },
 }
 
+/// The condition under which a need holds, when the request always carries it: a KMS
+/// key a service uses on the caller's behalf is asked for with `kms:ViaService` set to
+/// that service's endpoint, so the grant can say so.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+pub struct NeedCondition {
+    /// The IAM condition key (`kms:ViaService`).
+    pub key: String,
+    /// Its value, with the region slot filled per output (`sqs.${Region}.amazonaws.com`).
+    pub value: ResourcePattern,
+}
+
 /// A needed (action, resource) with one piece of evidence.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize)]
 pub struct Need {
     pub action: String,
     pub resource: ResourcePattern,
+    /// Present only when every request for this need carries the condition's value.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub condition: Option<NeedCondition>,
     pub origin: Origin,
     pub certainty: Certainty,
     pub evidence: Evidence,

@@ -12,6 +12,7 @@ fn need(action: &str, resource: &str, reason: &str) -> Need {
     Need {
         action: action.to_string(),
         resource: ResourcePattern::parse_arn(resource),
+        condition: None,
         origin: Origin::Platform,
         certainty: Certainty::Needed,
         evidence: Evidence::Platform {

@@ -29,6 +29,10 @@ pub enum Seg {
     Env(String, Transform),
     /// Not known statically: `*` in a policy.
     Any,
+    /// A part a resource of the deploying template gives once deployed (a KMS key's id),
+    /// known there by its logical id: `${Id}` inside a CloudFormation `!Sub` and in the
+    /// report, `*` in policy JSON.
+    Ref(String),
     Partition,
     Region,
     Account,
@@ -171,6 +175,14 @@ impl ResourcePattern {
             match seg {
                 Seg::Lit(s) => out.push_str(s),
                 Seg::Any => push_star(&mut out),
+                Seg::Ref(id) => match unresolved {
+                    Unresolved::Visible => {
+                        out.push_str("${");
+                        out.push_str(id);
+                        out.push('}');
+                    }
+                    Unresolved::Star => push_star(&mut out),
+                },
                 Seg::Partition => out.push_str(ctx.partition.as_deref().unwrap_or("aws")),
                 Seg::Region => match &ctx.region {
                     Some(r) => out.push_str(r),

@@ -83,6 +83,7 @@ pub fn needs_of_call(call: &SdkCall, catalog: &Catalog, out: &mut Vec<Need>, dia
                 out.push(Need {
                     action: action.clone(),
                     resource,
+                    condition: None,
                     origin: Origin::Static,
                     certainty: certainty.clone(),
                     evidence: evidence(presign_reason(call)),
@@ -99,6 +100,7 @@ pub fn needs_of_call(call: &SdkCall, catalog: &Catalog, out: &mut Vec<Need>, dia
         out.push(Need {
             action: need.action,
             resource: need.resource,
+            condition: None,
             origin: Origin::Static,
             certainty,
             evidence: evidence(Some(need.reason)),

@@ -37,6 +37,9 @@ pub fn build(definitions: &[Definition], functions: &[FunctionInput<'_>]) -> Res
             let name = d.name.clone().unwrap_or_else(|| arn::short_name(a));
             g.describe(r, &name, d.stack.as_deref());
             g.mark_declared(r);
+            if let Some(key) = &d.encryption {
+                g.set_encryption(r, &key.arn);
+            }
             g.connect(ix, r, EdgeKind::Declares, []);
         }
     }

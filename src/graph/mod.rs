@@ -6,9 +6,11 @@
 pub mod arn;
 pub mod bindings;
 pub mod build;
+pub mod encryption;
 pub mod queries;
 pub mod resource_graph;
 
 pub use bindings::Bindings;
 pub use build::{FunctionInput, build};
+pub use encryption::EncryptedResources;
 pub use resource_graph::{Edge, EdgeKind, Node, NodeKind, ResourceGraph};

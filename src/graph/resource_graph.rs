@@ -52,6 +52,8 @@ pub struct Node {
     pub stack: Option<String>,
     /// A definition declares exactly this node (not a part of what it declares).
     pub declared: bool,
+    /// The customer managed KMS key (ARN pattern) its definition encrypts it with.
+    pub encryption: Option<String>,
 }
 
 impl Node {
@@ -128,6 +130,7 @@ impl ResourceGraph {
             arn,
             stack: None,
             declared: false,
+            encryption: None,
         });
         self.by_key.insert((kind, key.to_string()), ix);
         ix
@@ -145,6 +148,11 @@ impl ResourceGraph {
     /// Marks a node as one a definition declares.
     pub fn mark_declared(&mut self, ix: NodeIndex) {
         self.graph[ix].declared = true;
+    }
+
+    /// Records the customer managed KMS key a node's data is encrypted with.
+    pub fn set_encryption(&mut self, ix: NodeIndex, key: &str) {
+        self.graph[ix].encryption = Some(key.to_string());
     }
 
     pub fn find(&self, kind: NodeKind, key: &str) -> Option<NodeIndex> {

@@ -8,7 +8,7 @@ use crate::catalog::Catalog;
 use crate::diagnostics::{Diagnostic, codes};
 use crate::evidence::observed::attribution::glob;
 use crate::evidence::observed::{self, CloudtrailSummary, Observed, Session, Target, attribute};
-use crate::graph::Bindings;
+use crate::graph::{Bindings, EncryptedResources};
 use crate::policy::synthesize;
 use crate::sources::cloudtrail::{self, CloudtrailError, Progress, ReadOptions, Source, SourceStats};
 
@@ -34,6 +34,7 @@ pub fn apply(
     functions: &mut [FunctionResult],
     config: &Config,
     catalog: &Catalog,
+    encrypted: &EncryptedResources,
     progress: &dyn Progress,
 ) -> Result<Option<(CloudtrailSummary, Vec<Diagnostic>)>, CloudtrailError> {
     let ct = &config.cloudtrail;
@@ -153,21 +154,20 @@ pub fn apply(
         if needs.is_empty() && extra[i].is_empty() {
             continue;
         }
+        let env = config.synthesis.env_for(&f.spec.name, &config.env);
+        let bindings = Bindings::for_function(&f.spec, &env);
+        let options = config.synthesis.for_function(&f.spec.name);
         f.needs.extend(needs.iter().cloned());
+        // Observed calls on encrypted resources bring their KMS companions too.
+        f.needs
+            .extend(encrypted.companions(needs, &bindings, &options.arn, f.spec.stack.as_deref()));
         f.needs.sort();
         f.needs.dedup();
         f.diagnostics.append(&mut extra[i]);
         f.diagnostics.sort();
         f.diagnostics.dedup();
         if !needs.is_empty() {
-            let env = config.synthesis.env_for(&f.spec.name, &config.env);
-            let bindings = Bindings::for_function(&f.spec, &env);
-            f.policy = synthesize(
-                &f.needs,
-                &bindings,
-                catalog,
-                &config.synthesis.for_function(&f.spec.name),
-            );
+            f.policy = synthesize(&f.needs, &bindings, catalog, &options);
         }
     }
     let view = crate::policy::observable::TrailView {

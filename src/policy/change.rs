@@ -8,8 +8,8 @@ use serde::Serialize;
 
 use crate::evidence::Evidence;
 
-use super::diff::{FunctionDiff, request_form};
-use super::{FunctionPolicy, Permission};
+use super::FunctionPolicy;
+use super::diff::{FunctionDiff, When, request_form};
 
 /// A needed (action, resource) the change added or removed, with the evidence behind
 /// it (the code lines now for an added one, at REF for a removed one).
@@ -17,6 +17,9 @@ use super::{FunctionPolicy, Permission};
 pub struct ChangedPermission {
     pub action: String,
     pub resource: String,
+    /// The condition it is needed under, when it is.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub when: Option<When>,
     pub evidence: Vec<Evidence>,
 }
 
@@ -33,21 +36,31 @@ impl Changes {
     }
 }
 
-fn pairs(p: &FunctionPolicy) -> BTreeSet<(String, String)> {
+/// A needed permission as compared across the change: action, resource, condition.
+type Key = (String, String, Option<When>);
+
+fn pairs(p: &FunctionPolicy) -> BTreeSet<Key> {
     p.permissions
         .iter()
-        .flat_map(|perm| perm.resources.iter().map(|r| (perm.action.clone(), request_form(r))))
+        .flat_map(|perm| {
+            let when = When::of(perm, &p.arn);
+            perm.resources
+                .iter()
+                .map(move |r| (perm.action.clone(), request_form(r), when.clone()))
+        })
         .collect()
 }
 
-fn listed(perms: &[Permission], keep: &BTreeSet<(String, String)>) -> Vec<ChangedPermission> {
+fn listed(policy: &FunctionPolicy, keep: &BTreeSet<Key>) -> Vec<ChangedPermission> {
     let mut out = Vec::new();
-    for p in perms {
+    for p in &policy.permissions {
+        let when = When::of(p, &policy.arn);
         for r in &p.resources {
-            if keep.contains(&(p.action.clone(), request_form(r))) {
+            if keep.contains(&(p.action.clone(), request_form(r), when.clone())) {
                 out.push(ChangedPermission {
                     action: p.action.clone(),
                     resource: r.clone(),
+                    when: when.clone(),
                     evidence: p.evidence.clone(),
                 });
             }
@@ -64,8 +77,8 @@ pub fn changes(before: Option<&FunctionPolicy>, after: Option<&FunctionPolicy>) 
     let added: BTreeSet<_> = a.difference(&b).cloned().collect();
     let removed: BTreeSet<_> = b.difference(&a).cloned().collect();
     Changes {
-        added: after.map(|p| listed(&p.permissions, &added)).unwrap_or_default(),
-        removed: before.map(|p| listed(&p.permissions, &removed)).unwrap_or_default(),
+        added: after.map(|p| listed(p, &added)).unwrap_or_default(),
+        removed: before.map(|p| listed(p, &removed)).unwrap_or_default(),
     }
 }
 
@@ -78,7 +91,7 @@ pub fn introduced(before: Option<&FunctionDiff>, mut after: FunctionDiff) -> Fun
         !before
             .missing
             .iter()
-            .any(|o| o.action == m.action && o.resource == m.resource)
+            .any(|o| o.action == m.action && o.resource == m.resource && o.when == m.when)
     });
     after.excess.retain(|e| {
         !before.excess.iter().any(|o| {
@@ -89,13 +102,13 @@ pub fn introduced(before: Option<&FunctionDiff>, mut after: FunctionDiff) -> Fun
         !before
             .broader
             .iter()
-            .any(|o| o.action == x.action && o.needed == x.needed && o.granted == x.granted)
+            .any(|o| o.action == x.action && o.needed == x.needed && o.granted == x.granted && o.when == x.when)
     });
     after.conditional.retain(|c| {
         !before
             .conditional
             .iter()
-            .any(|o| o.action == c.action && o.resource == c.resource)
+            .any(|o| o.action == c.action && o.resource == c.resource && o.when == c.when)
     });
     after
 }
@@ -103,8 +116,8 @@ pub fn introduced(before: Option<&FunctionDiff>, mut after: FunctionDiff) -> Fun
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::evidence::Origin;
-    use crate::policy::PolicyDocument;
+    use crate::evidence::{NeedCondition, Origin, ResourcePattern};
+    use crate::policy::{Permission, PolicyDocument};
 
     fn policy(pairs: &[(&str, &str)]) -> FunctionPolicy {
         FunctionPolicy {
@@ -144,5 +157,26 @@ mod tests {
         let new = changes(None, Some(&after));
         assert_eq!(new.added.len(), 2);
         assert!(changes(Some(&after), Some(&after)).is_empty());
+    }
+
+    #[test]
+    fn a_need_under_another_condition_is_a_change() {
+        let via = |service: &str| {
+            let mut p = policy(&[("kms:Decrypt", "arn:aws:kms:*:*:key/k")]);
+            p.permissions[0].when = Some(NeedCondition {
+                key: "kms:ViaService".into(),
+                value: ResourcePattern::from_template(&format!("{service}.${{Region}}.amazonaws.com"), |_| None),
+            });
+            p
+        };
+        let (sqs, sns) = (via("sqs"), via("sns"));
+        assert!(changes(Some(&sqs), Some(&via("sqs"))).is_empty());
+        let c = changes(Some(&sqs), Some(&sns));
+        assert_eq!(c.added.len(), 1);
+        assert_eq!(
+            c.added[0].when.as_ref().unwrap().to_string(),
+            "kms:ViaService = sns.*.amazonaws.com"
+        );
+        assert_eq!(c.removed[0].when.as_ref().unwrap().value, "sqs.*.amazonaws.com");
     }
 }

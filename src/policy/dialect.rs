@@ -64,6 +64,18 @@ fn render_sub_segs(p: &ResourcePattern, ctx: &ArnContext, parameters: bool) -> S
                     out.push('*');
                 }
             }
+            // The template resolves its own resource's `Ref` inside `!Sub`; Serverless
+            // reads `${...}` as its own variables, so there it stays `*`.
+            Seg::Ref(_) if !parameters => {
+                if !out.ends_with('*') {
+                    out.push('*');
+                }
+            }
+            Seg::Ref(id) => {
+                out.push_str("${");
+                out.push_str(id);
+                out.push('}');
+            }
             Seg::Partition => out.push_str(ctx.partition.as_deref().unwrap_or("${AWS::Partition}")),
             Seg::Region => out.push_str(ctx.region.as_deref().unwrap_or("${AWS::Region}")),
             Seg::Account => out.push_str(ctx.account.as_deref().unwrap_or("${AWS::AccountId}")),
@@ -134,6 +146,23 @@ pub fn env_parameters<'a>(patterns: impl IntoIterator<Item = &'a ResourcePattern
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn template_resources_are_named_only_inside_cloudformation_sub() {
+        let mut p = ResourcePattern::from_template("arn:${Partition}:kms:${Region}:${Account}:key/", |_| None);
+        p.segs.push(Seg::Ref("OrdersKey".into()));
+        let ctx = ArnContext::default();
+        assert_eq!(
+            render(&p, &ctx, Dialect::CloudFormation),
+            "arn:${AWS::Partition}:kms:${AWS::Region}:${AWS::AccountId}:key/${OrdersKey}"
+        );
+        assert_eq!(render(&p, &ctx, Dialect::Deployable), "arn:aws:kms:*:*:key/*");
+        assert_eq!(
+            render(&p, &ctx, Dialect::Serverless),
+            "arn:${AWS::Partition}:kms:${AWS::Region}:${AWS::AccountId}:key/*"
+        );
+        assert_eq!(render(&p, &ctx, Dialect::Visible), "arn:aws:kms:*:*:key/${OrdersKey}");
+    }
 
     #[test]
     fn cloudformation_sub() {

@@ -7,6 +7,11 @@
 //! Everything a function needs counts, static evidence included: a permission the code
 //! uses is never proposed for removal because the trail did not show it. What CloudTrail
 //! cannot show at all is marked through [`Observability`].
+//!
+//! A permission needed under a condition (`kms:Decrypt` with `kms:ViaService` set to
+//! the SQS endpoint) is decided for a request carrying that value: a grant without
+//! condition or with a condition that value meets covers it, one whose condition it
+//! fails does not, and a grant whose condition it cannot decide stays `conditional`.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::PathBuf;
@@ -15,11 +20,12 @@ use serde::Serialize;
 
 use crate::catalog::Catalog;
 use crate::diagnostics::{Diagnostic, codes};
-use crate::evidence::Evidence;
+use crate::evidence::{ArnContext, Evidence};
 use crate::sources::current::{CurrentDocument, CurrentRole, DocumentKind};
 
+use super::dialect::{self, Dialect};
 use super::evaluator::pattern::{Tokens, resource_covers, resource_intersects, tokens};
-use super::evaluator::{Clause, Decision, Effect, Evaluator, Granted, Policy, statements};
+use super::evaluator::{Clause, Decision, Effect, Evaluator, Granted, Holds, Policy, RequestContext, statements};
 use super::{FunctionPolicy, Permission, expand, glob};
 
 /// Whether CloudTrail records an action at all (management events, data events when
@@ -41,11 +47,46 @@ pub struct DiffOptions<'a> {
     pub observability: &'a dyn Observability,
 }
 
+/// The condition a permission is needed under, its value as a request carries it
+/// (`*` for a part not known, such as the region).
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+pub struct When {
+    pub key: String,
+    pub value: String,
+}
+
+impl When {
+    /// The condition of a needed permission, if it has one.
+    pub fn of(p: &Permission, ctx: &ArnContext) -> Option<When> {
+        p.when.as_ref().map(|c| When {
+            key: c.key.clone(),
+            value: dialect::render(&c.value, ctx, Dialect::Deployable),
+        })
+    }
+
+    /// The request context that carries it.
+    pub fn context(when: Option<&When>) -> RequestContext {
+        match when {
+            Some(w) => RequestContext::new().with(&w.key, &w.value),
+            None => RequestContext::new(),
+        }
+    }
+}
+
+impl std::fmt::Display for When {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{} = {}", self.key, self.value)
+    }
+}
+
 /// A needed permission the role does not grant.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Missing {
     pub action: String,
     pub resource: String,
+    /// The condition it is needed under, when it is.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub when: Option<When>,
     pub evidence: Vec<Evidence>,
     /// The statement that denies it explicitly, when one does.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -83,14 +124,19 @@ pub struct Broader {
     pub granted: String,
     pub needed: String,
     pub granted_by: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub when: Option<When>,
 }
 
-/// A needed permission granted only under a condition leastpriv does not evaluate.
+/// A needed permission granted only under a condition leastpriv cannot decide for it.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Conditional {
     pub action: String,
     pub resource: String,
     pub granted_by: String,
+    /// The condition it is needed under, when it is.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub when: Option<When>,
 }
 
 /// How much of today's role could be read.
@@ -120,9 +166,10 @@ pub struct FunctionDiff {
     /// With `--base REF`: the needed permissions the change added and removed.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub changes: Option<super::change::Changes>,
-    /// The (action, resource) pairs compared, for drawing what the function reaches.
+    /// The (action, resource, condition) needs compared, for drawing what the function
+    /// reaches.
     #[serde(skip)]
-    pub needed: Vec<(String, String)>,
+    pub needed: Vec<(String, String, Option<When>)>,
     /// Where the function is declared (template file and line), when it is.
     #[serde(skip)]
     pub declared: Option<(PathBuf, Option<u32>)>,
@@ -136,11 +183,12 @@ impl FunctionDiff {
     }
 }
 
-/// A resource as a request: unresolved environment names (`${env:TABLE}`) unknown.
+/// A resource as a request: unresolved environment names (`${env:TABLE}`) and the ids
+/// of the template's own resources (`${OrdersKey}`, known once deployed) unknown.
 pub fn request_form(resource: &str) -> String {
     let mut out = String::new();
     let mut rest = resource;
-    while let Some(start) = rest.find("${env:") {
+    while let Some(start) = rest.find("${") {
         out.push_str(&rest[..start]);
         out.push('*');
         rest = rest[start..].find('}').map(|e| &rest[start + e + 1..]).unwrap_or("");
@@ -182,7 +230,12 @@ pub fn diff_function(
         needed: needs
             .permissions
             .iter()
-            .flat_map(|p| broadest(p).into_iter().map(|r| (p.action.clone(), r)))
+            .flat_map(|p| {
+                let when = When::of(p, &needs.arn);
+                broadest(p)
+                    .into_iter()
+                    .map(move |r| (p.action.clone(), r, when.clone()))
+            })
             .collect(),
         declared: None,
         diagnostics: current.diagnostics.clone(),
@@ -234,20 +287,25 @@ fn located(d: Diagnostic, doc: &CurrentDocument) -> Diagnostic {
     }
 }
 
-/// `missing`, `conditional` and `broader`, need by need.
+/// `missing`, `conditional` and `broader`, need by need, each decided for a request
+/// carrying the condition it is needed under.
 fn decide_needs(out: &mut FunctionDiff, needs: &FunctionPolicy, evaluator: &Evaluator) {
     for p in &needs.permissions {
+        let when = When::of(p, &needs.arn);
+        let context = When::context(when.as_ref());
         for resource in broadest(p) {
-            match evaluator.decide(&p.action, &resource) {
+            match evaluator.decide_with(&p.action, &resource, &context) {
                 Decision::ImplicitDeny => out.missing.push(Missing {
                     action: p.action.clone(),
                     resource,
+                    when: when.clone(),
                     evidence: p.evidence.clone(),
                     denied_by: None,
                 }),
                 Decision::ExplicitDeny { by } => out.missing.push(Missing {
                     action: p.action.clone(),
                     resource,
+                    when: when.clone(),
                     evidence: p.evidence.clone(),
                     denied_by: Some(by.to_string()),
                 }),
@@ -255,9 +313,11 @@ fn decide_needs(out: &mut FunctionDiff, needs: &FunctionPolicy, evaluator: &Eval
                     action: p.action.clone(),
                     resource,
                     granted_by: by.to_string(),
+                    when: when.clone(),
                 }),
                 Decision::Allowed { .. } => {
-                    if let Some(b) = broader(&p.action, &resource, evaluator) {
+                    if let Some(mut b) = broader(&p.action, &resource, evaluator, &context) {
+                        b.when = when.clone();
                         out.broader.push(b);
                     }
                 }
@@ -267,9 +327,9 @@ fn decide_needs(out: &mut FunctionDiff, needs: &FunctionPolicy, evaluator: &Eval
 }
 
 /// A `broader` entry when every grant of the need names more than it.
-fn broader(action: &str, resource: &str, evaluator: &Evaluator) -> Option<Broader> {
+fn broader(action: &str, resource: &str, evaluator: &Evaluator, context: &RequestContext) -> Option<Broader> {
     let grants: Vec<_> = evaluator
-        .grants(action, resource)
+        .grants_with(action, resource, context)
         .into_iter()
         .filter(|g| !g.conditional)
         .collect();
@@ -297,16 +357,19 @@ fn broader(action: &str, resource: &str, evaluator: &Evaluator) -> Option<Broade
         granted: pick.resource.to_string(),
         needed: resource.to_string(),
         granted_by: pick.by.to_string(),
+        when: None,
     })
 }
 
-/// The needed actions (possible ones included: never proposed for removal) and the
-/// resources each is needed on.
-fn needed(needs: &FunctionPolicy) -> BTreeMap<String, Vec<Tokens>> {
-    let mut out: BTreeMap<String, Vec<Tokens>> = BTreeMap::new();
-    for p in needs.permissions.iter().chain(&needs.possible) {
+/// The needed actions (possible ones and those the config accepts included: never
+/// proposed for removal) and the resources each is needed on, with the request context
+/// it is needed under.
+fn needed(needs: &FunctionPolicy) -> BTreeMap<String, Vec<(Tokens, RequestContext)>> {
+    let mut out: BTreeMap<String, Vec<(Tokens, RequestContext)>> = BTreeMap::new();
+    for p in needs.permissions.iter().chain(&needs.possible).chain(&needs.accepted) {
+        let context = When::context(When::of(p, &needs.arn).as_ref());
         let entry = out.entry(p.action.to_ascii_lowercase()).or_default();
-        entry.extend(p.resources.iter().map(|r| tokens(&request_form(r))));
+        entry.extend(p.resources.iter().map(|r| (tokens(&request_form(r)), context.clone())));
     }
     out
 }
@@ -320,10 +383,13 @@ fn excess(
     opts: &DiffOptions<'_>,
 ) -> Vec<Excess> {
     let needed = needed(needs);
-    let is_needed = |action: &str, resource: &Tokens| {
-        needed
-            .get(&action.to_ascii_lowercase())
-            .is_some_and(|rs| rs.iter().any(|r| resource_intersects(resource, r)))
+    // A grant is used by a need it can match whose request its condition does not fail.
+    let is_needed = |action: &str, resource: &Tokens, policy: &Policy, s: &super::evaluator::Statement| {
+        needed.get(&action.to_ascii_lowercase()).is_some_and(|rs| {
+            rs.iter().any(|(r, context)| {
+                resource_intersects(resource, r) && evaluator.condition_holds(policy, s, context) != Holds::No
+            })
+        })
     };
     let mut lines = LineFinder::default();
     let mut out = Vec::new();
@@ -357,7 +423,7 @@ fn excess(
                     .filter(|c| expand::applies_to(c, resource, catalog))
                     .collect();
                 let (used, unused): (Vec<&String>, Vec<&String>) =
-                    applicable.into_iter().partition(|c| is_needed(c, resource));
+                    applicable.into_iter().partition(|c| is_needed(c, resource, policy, s));
                 if unused.is_empty() {
                     continue;
                 }

@@ -185,6 +185,11 @@ fn unknown_environment_names_are_requests_for_any_name() {
         request_form("arn:aws:dynamodb:*:*:table/${env:TABLE}"),
         "arn:aws:dynamodb:*:*:table/*"
     );
+    // A key the template creates is known by its logical id only once deployed.
+    assert_eq!(
+        request_form("arn:aws:kms:*:*:key/${OrdersKey}"),
+        "arn:aws:kms:*:*:key/*"
+    );
     let d = run(
         needs(vec![need(
             "dynamodb:GetItem",
@@ -214,4 +219,110 @@ fn an_unreadable_role_is_reported_not_compared() {
         )]),
     );
     assert_eq!(d.diagnostics[0].code, codes::INVALID_POLICY);
+}
+
+/// `kms:Decrypt` on a key, needed through a service (`kms:ViaService`), region unknown
+/// unless `region` is given.
+fn via_service(service: &str, region: Option<&str>) -> FunctionPolicy {
+    let mut p = need("kms:Decrypt", &["arn:aws:kms:*:*:key/k"], Origin::Platform);
+    p.when = Some(crate::evidence::NeedCondition {
+        key: "kms:ViaService".into(),
+        value: crate::evidence::ResourcePattern::from_template(&format!("{service}.${{Region}}.amazonaws.com"), |_| {
+            None
+        }),
+    });
+    let mut n = needs(vec![p]);
+    n.arn.region = region.map(String::from);
+    n
+}
+
+fn kms_grant(condition: Option<Value>) -> Value {
+    let mut s = json!({"Sid": "Kms", "Effect": "Allow", "Action": "kms:Decrypt", "Resource": "*"});
+    if let Some(c) = condition {
+        s["Condition"] = c;
+    }
+    json!({"Version": "2012-10-17", "Statement": [s]})
+}
+
+#[test]
+fn a_grant_without_condition_covers_a_need_with_one() {
+    let d = run(via_service("sqs", None), role(vec![("kms", kms_grant(None))]));
+    assert!(d.missing.is_empty() && d.conditional.is_empty(), "{d:?}");
+    assert!(d.excess.is_empty(), "{:?}", d.excess);
+    assert_eq!(d.broader.len(), 1);
+    assert_eq!(
+        d.broader[0].when.as_ref().unwrap().to_string(),
+        "kms:ViaService = sqs.*.amazonaws.com"
+    );
+}
+
+#[test]
+fn a_grant_through_the_same_service_covers_a_need_through_it() {
+    let like = json!({"StringLike": {"kms:ViaService": "sqs.*.amazonaws.com"}});
+    let d = run(via_service("sqs", None), role(vec![("kms", kms_grant(Some(like)))]));
+    assert!(d.missing.is_empty() && d.conditional.is_empty(), "{d:?}");
+    assert!(
+        d.excess.is_empty(),
+        "a conditional grant a conditional need uses: {:?}",
+        d.excess
+    );
+    // With the region known, the exact endpoint matches it.
+    let exact = json!({"StringEquals": {"kms:ViaService": ["sqs.eu-west-1.amazonaws.com"]}});
+    let d = run(
+        via_service("sqs", Some("eu-west-1")),
+        role(vec![("kms", kms_grant(Some(exact.clone())))]),
+    );
+    assert!(d.missing.is_empty() && d.conditional.is_empty(), "{d:?}");
+    // Region not known: the exact endpoint holds only if the function runs there.
+    let d = run(via_service("sqs", None), role(vec![("kms", kms_grant(Some(exact)))]));
+    assert_eq!(d.conditional.len(), 1, "{d:?}");
+    assert!(d.missing.is_empty());
+}
+
+#[test]
+fn a_grant_through_another_service_leaves_the_need_missing_and_is_excess() {
+    let sns = json!({"StringEquals": {"kms:ViaService": "sns.us-east-1.amazonaws.com"}});
+    let d = run(via_service("sqs", None), role(vec![("kms", kms_grant(Some(sns)))]));
+    assert_eq!(d.missing.len(), 1, "{d:?}");
+    let m = &d.missing[0];
+    assert_eq!(m.when.as_ref().unwrap().value, "sqs.*.amazonaws.com");
+    assert!(d.conditional.is_empty());
+    assert_eq!(d.excess.len(), 1, "nothing asks through SNS: {:?}", d.excess);
+    assert_eq!(d.excess[0].granted_by, "kms/Kms");
+    let json = serde_json::to_value(&d.missing[0]).unwrap();
+    assert_eq!(
+        json["when"],
+        json!({"key": "kms:ViaService", "value": "sqs.*.amazonaws.com"})
+    );
+}
+
+#[test]
+fn a_condition_the_need_cannot_decide_stays_conditional() {
+    let tag = json!({"StringEquals": {"aws:ResourceTag/env": "prod"}});
+    let d = run(via_service("sqs", None), role(vec![("kms", kms_grant(Some(tag)))]));
+    assert_eq!(d.conditional.len(), 1, "{d:?}");
+    assert_eq!(d.conditional[0].granted_by, "kms/Kms");
+    assert!(d.conditional[0].when.is_some());
+    assert!(d.missing.is_empty() && d.excess.is_empty());
+}
+
+#[test]
+fn what_the_config_accepts_is_not_excess() {
+    let table = "arn:aws:dynamodb:*:*:table/p";
+    let granted = role(vec![(
+        "p",
+        stmt(json!(["dynamodb:GetItem", "dynamodb:DescribeTable"]), json!(table)),
+    )]);
+    let mut n = needs(vec![need("dynamodb:GetItem", &[table], Origin::Static)]);
+    let before = run(n.clone(), granted.clone());
+    assert_eq!(
+        before.excess.iter().map(|e| e.action.as_str()).collect::<Vec<_>>(),
+        ["dynamodb:DescribeTable"]
+    );
+    let mut accepted = need("dynamodb:DescribeTable", &[table], Origin::Platform);
+    accepted.accepted = Some("the health check reads the table's status".into());
+    n.accepted.push(accepted);
+    let after = run(n, granted);
+    assert!(after.excess.is_empty(), "{:?}", after.excess);
+    assert!(after.missing.is_empty());
 }

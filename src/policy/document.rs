@@ -1,6 +1,12 @@
 //! The IAM policy document as IAM reads it.
 
+use std::collections::BTreeMap;
+
 use serde::{Deserialize, Serialize};
+
+/// IAM's condition block: operator → condition key → values (`{"StringEquals":
+/// {"kms:ViaService": ["sqs.us-east-1.amazonaws.com"]}}`). Empty when unconditional.
+pub type ConditionBlock = BTreeMap<String, BTreeMap<String, Vec<String>>>;
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct PolicyDocument {
@@ -20,6 +26,8 @@ pub struct Statement {
     pub actions: Vec<String>,
     #[serde(rename = "Resource")]
     pub resources: Vec<String>,
+    #[serde(rename = "Condition", default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub condition: ConditionBlock,
 }
 
 impl PolicyDocument {

@@ -3,6 +3,7 @@
 //! against IAM's rules and split when too large; the evaluator and the diff.
 
 pub mod change;
+pub mod condition;
 pub mod cover;
 pub mod dialect;
 pub mod diff;
@@ -23,7 +24,7 @@ pub mod validate;
 pub mod wildcards;
 
 pub use dialect::Dialect;
-pub use document::{PolicyDocument, Statement};
+pub use document::{ConditionBlock, PolicyDocument, Statement};
 pub use permission::{Grant, Permission};
 pub use synthesis::{
     AcceptedExtra, FunctionOptions, FunctionPolicy, Include, ResourceMapping, SynthesisOptions, synthesize,

@@ -4,11 +4,20 @@ use std::collections::BTreeSet;
 
 use serde::Serialize;
 
-use crate::evidence::{Evidence, Origin, ResourcePattern};
+use crate::evidence::{Evidence, NeedCondition, Origin, ResourcePattern};
+
+use super::ConditionBlock;
 
 #[derive(Debug, Clone, Default, Serialize)]
 pub struct Permission {
     pub action: String,
+    /// The condition all its grants hold under (`kms:ViaService` for a key a service
+    /// uses on the function's behalf); one permission per (action, condition).
+    #[serde(skip)]
+    pub when: Option<NeedCondition>,
+    /// `when` as the report writes it: IAM's condition block, empty when unconditional.
+    #[serde(skip_serializing_if = "ConditionBlock::is_empty")]
+    pub condition: ConditionBlock,
     /// Rendered for the report (unresolved env vars visible as `${env:NAME}`).
     pub resources: BTreeSet<String>,
     /// Rendered for deployable output (unresolved name parts as `*`).
@@ -51,6 +60,8 @@ impl Permission {
     pub fn new(action: &str) -> Permission {
         Permission {
             action: action.to_string(),
+            when: None,
+            condition: ConditionBlock::new(),
             resources: BTreeSet::new(),
             deployable: BTreeSet::new(),
             grants: Vec::new(),

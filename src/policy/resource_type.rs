@@ -111,7 +111,7 @@ fn tokens_of_pattern(p: &ResourcePattern, ctx: &ArnContext) -> Vec<Tok> {
             }
             Seg::Any if (1..5).contains(&colons(&out)) => out.push(Tok::Star(Class::NoColon)),
             Seg::Any => out.push(Tok::Star(Class::Any)),
-            Seg::Env(..) => out.push(Tok::Star(Class::NoSlash)),
+            Seg::Env(..) | Seg::Ref(_) => out.push(Tok::Star(Class::NoSlash)),
             Seg::Partition => slot(&mut out, &Some(ctx.partition.clone().unwrap_or_else(|| "aws".into()))),
             Seg::Region => slot(&mut out, &ctx.region),
             Seg::Account => slot(&mut out, &ctx.account),

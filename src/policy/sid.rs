@@ -8,7 +8,7 @@ use crate::catalog::Catalog;
 use super::resource_type;
 
 /// IAM accepts only ASCII letters and digits in a Sid.
-const MAX_LEN: usize = 64;
+pub const MAX_LEN: usize = 64;
 
 /// Verbs an action name starts with that say more than its access level.
 const VERBS: &[&str] = &[
@@ -145,6 +145,11 @@ fn noun(actions: &[String], arn: &str, catalog: &Catalog) -> (String, String) {
         Some((_, rest)) => rest.split(['/', ':']).next().unwrap_or(rest),
         None => tail,
     };
+    // A key id is a UUID: its first group tells keys apart in a Sid.
+    let name = match name.split('-').collect::<Vec<_>>().as_slice() {
+        [first, _, _, _, last] if service == "kms" && first.len() == 8 && last.len() == 12 => first,
+        _ => name,
+    };
     (or_any(camel(&clean(name))), kind)
 }
 
@@ -230,6 +235,13 @@ mod tests {
         assert_eq!(
             sid(&["sqs:SendMessage"], &["arn:aws:sqs:*:*:orders-queue"]),
             "SendOrdersQueue"
+        );
+        assert_eq!(
+            sid(
+                &["kms:Decrypt"],
+                &["arn:aws:kms:us-east-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab"]
+            ),
+            "Decrypt1234abcdKey"
         );
         assert_eq!(
             sid(&["xray:PutTraceSegments", "xray:PutTelemetryRecords"], &["*"]),

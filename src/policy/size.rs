@@ -79,6 +79,7 @@ mod tests {
             effect: "Allow".into(),
             actions: vec!["s3:GetObject".into()],
             resources: (0..n).map(|i| format!("arn:aws:s3:::bucket-number-{i}/*")).collect(),
+            condition: Default::default(),
         }
     }
 
@@ -105,5 +106,20 @@ mod tests {
         all.sort();
         want.sort();
         assert_eq!(all, want);
+    }
+
+    #[test]
+    fn every_piece_of_a_cut_statement_keeps_its_condition() {
+        let mut big = statement("Kms", 300);
+        big.condition
+            .entry("StringLike".into())
+            .or_default()
+            .insert("kms:ViaService".into(), vec!["s3.*.amazonaws.com".into()]);
+        let parts = split(&PolicyDocument::new(vec![big.clone()]), MANAGED_POLICY_LIMIT);
+        assert!(parts.len() >= 2);
+        for p in &parts {
+            assert!(p.compact_len() <= MANAGED_POLICY_LIMIT, "{}", p.compact_len());
+            assert!(p.statements.iter().all(|s| s.condition == big.condition));
+        }
     }
 }

@@ -7,14 +7,14 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use crate::catalog::Catalog;
 use crate::diagnostics::{Diagnostic, Severity, codes};
-use crate::evidence::{ArnContext, Certainty, Evidence, Need, Origin, ResourcePattern, Unresolved};
+use crate::evidence::{ArnContext, Certainty, Evidence, Need, NeedCondition, Origin, ResourcePattern, Unresolved};
 use crate::graph::Bindings;
 
 use super::cover::CoverIndex;
 use super::dialect::{self, Dialect};
 use super::merge::Builder;
 use super::statements::{self, Item};
-use super::{Permission, PolicyDocument, glob, resource_type, size, validate};
+use super::{Permission, PolicyDocument, condition, glob, resource_type, size, validate};
 
 /// Which evidence counts.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -157,18 +157,29 @@ fn document<'a>(
         _ => Dialect::Deployable,
     };
     let mut items = Vec::new();
-    let mut rendered: Vec<(String, String, String)> = Vec::new();
+    // (action, deployable resource, base condition value, resource in `dialect`).
+    let mut rendered: Vec<(String, String, Option<String>, String)> = Vec::new();
+    // A condition value as the base dialect writes it → as `dialect` writes it.
+    let mut values: BTreeMap<String, String> = BTreeMap::new();
     for p in perms {
+        let cond = condition::of(p.when.as_ref(), ctx, base);
+        if let Some(c) = &p.when
+            && dialect != base
+        {
+            values.insert(condition::value(c, ctx, base), condition::value(c, ctx, dialect));
+        }
         for g in &p.grants {
             items.push(Item {
                 action: p.action.clone(),
                 resource: dialect::render(&g.pattern, ctx, base),
                 shown: g.shown.clone(),
+                condition: cond.clone(),
             });
             if dialect != base {
                 rendered.push((
                     p.action.clone(),
                     g.deployable.clone(),
+                    p.when.as_ref().map(|c| condition::value(c, ctx, base)),
                     dialect::render(&g.pattern, ctx, dialect),
                 ));
             }
@@ -181,13 +192,21 @@ fn document<'a>(
         return doc;
     }
     for s in &mut doc.statements {
+        // A statement under one condition holds only the grants under that condition.
+        let under = condition::single(&s.condition).map(|(_, v)| v);
         let mine: BTreeSet<&str> = rendered
             .iter()
-            .filter(|(action, deploy, _)| {
+            .filter(|(action, deploy, when, _)| {
                 s.actions.iter().any(|a| glob::action_matches(a, action))
                     && s.resources.iter().any(|r| r == deploy || glob::covers(r, deploy))
+                    && match (when, under) {
+                        (None, None) => s.condition.is_empty(),
+                        // A value the statement's covers was folded into it.
+                        (Some(w), Some(v)) => v.iter().any(|x| x == w || crate::wildcard::matches(x, w)),
+                        _ => false,
+                    }
             })
-            .map(|(_, _, d)| d.as_str())
+            .map(|(_, _, _, d)| d.as_str())
             .collect();
         let covering = CoverIndex::new(mine.iter().copied());
         s.resources = mine
@@ -195,6 +214,7 @@ fn document<'a>(
             .filter(|r| !covering.covers(r))
             .map(|r| r.to_string())
             .collect();
+        s.condition = condition::map_values(&s.condition, |v| values.get(v).cloned());
     }
     doc
 }
@@ -202,8 +222,8 @@ fn document<'a>(
 pub fn synthesize(needs: &[Need], bindings: &Bindings, catalog: &Catalog, opts: &SynthesisOptions) -> FunctionPolicy {
     let ctx = &opts.arn;
     let mut diagnostics: Vec<Diagnostic> = Vec::new();
-    let mut granted: BTreeMap<String, Builder> = BTreeMap::new();
-    let mut possible: BTreeMap<String, Builder> = BTreeMap::new();
+    let mut granted: BTreeMap<Key, Builder> = BTreeMap::new();
+    let mut possible: BTreeMap<Key, Builder> = BTreeMap::new();
     let mut excluded = BTreeSet::new();
     for need in needs {
         let counted = match opts.include {
@@ -248,7 +268,7 @@ pub fn synthesize(needs: &[Need], bindings: &Bindings, catalog: &Catalog, opts: 
             }
             let is_possible = matches!(need.certainty, Certainty::Possible(_)) && !opts.include_possible;
             let target = if is_possible { &mut possible } else { &mut granted };
-            let b = target.entry(action.clone()).or_default();
+            let b = target.entry((action.clone(), need.condition.clone())).or_default();
             match &need.certainty {
                 Certainty::Possible(r) if b.grants.is_empty() || b.possible.is_some() => {
                     b.possible.get_or_insert_with(|| r.clone());
@@ -267,9 +287,9 @@ pub fn synthesize(needs: &[Need], bindings: &Bindings, catalog: &Catalog, opts: 
     }
     let permissions: Vec<Permission> = granted
         .into_iter()
-        .map(|(action, mut b)| {
+        .map(|((action, when), mut b)| {
             b.generalize();
-            b.build(&action, ctx)
+            with_condition(b.build(&action, ctx), when, ctx)
         })
         .collect();
     let possible = prune_possible(possible, &permissions, ctx);
@@ -362,14 +382,33 @@ fn map_resources(
     vec![(p.clone(), None)]
 }
 
-/// Possible permissions less what is granted anyway.
-fn prune_possible(possible: BTreeMap<String, Builder>, granted: &[Permission], ctx: &ArnContext) -> Vec<Permission> {
-    let by_action: BTreeMap<&str, &Permission> = granted.iter().map(|p| (p.action.as_str(), p)).collect();
+/// One permission per (action, condition): the condition a need holds under.
+type Key = (String, Option<NeedCondition>);
+
+fn with_condition(mut p: Permission, when: Option<NeedCondition>, ctx: &ArnContext) -> Permission {
+    p.condition = condition::of(when.as_ref(), ctx, Dialect::Visible);
+    p.when = when;
+    p
+}
+
+/// Possible permissions less what is granted anyway (unconditionally, or under the same
+/// condition).
+fn prune_possible(possible: BTreeMap<Key, Builder>, granted: &[Permission], ctx: &ArnContext) -> Vec<Permission> {
+    let by_key: BTreeMap<(&str, Option<&NeedCondition>), &Permission> = granted
+        .iter()
+        .map(|p| ((p.action.as_str(), p.when.as_ref()), p))
+        .collect();
     possible
         .into_iter()
-        .filter_map(|(action, b)| {
-            let mut p = b.build(&action, ctx);
-            if let Some(g) = by_action.get(action.as_str()) {
+        .filter_map(|((action, when), b)| {
+            let mut p = with_condition(b.build(&action, ctx), when, ctx);
+            for g in [
+                by_key.get(&(action.as_str(), None)),
+                p.when.as_ref().and_then(|w| by_key.get(&(action.as_str(), Some(w)))),
+            ]
+            .into_iter()
+            .flatten()
+            {
                 let covering = CoverIndex::new(g.deployable.iter().map(String::as_str));
                 p.grants
                     .retain(|x| !g.deployable.contains(&x.deployable) && !covering.covers(&x.deployable));

@@ -1,12 +1,14 @@
 //! IAM's rules for a policy document, checked before anything is printed: known
 //! actions, well-formed ARNs of a resource type the action takes, `*` only for actions
-//! that take no resource, valid and unique Sids, and the size limit.
+//! that take no resource, valid and unique Sids, the size limit, and condition blocks
+//! (operators IAM knows, `service:name` keys, values present, no `*` where only
+//! `StringLike` would read it as a wildcard).
 
 use std::collections::BTreeSet;
 
 use crate::catalog::Catalog;
 
-use super::{PolicyDocument, glob, resource_type, size};
+use super::{ConditionBlock, PolicyDocument, glob, resource_type, size};
 
 const PARTITIONS: &[&str] = &[
     "aws",
@@ -75,6 +77,9 @@ pub fn validate(doc: &PolicyDocument, catalog: &Catalog) -> Vec<Violation> {
             }
             actions.extend(expanded);
         }
+        for problem in condition_problems(&s.condition) {
+            push(&name, problem);
+        }
         for r in &s.resources {
             if r != "*"
                 && let Some(problem) = arn_syntax(r)
@@ -92,6 +97,101 @@ pub fn validate(doc: &PolicyDocument, catalog: &Catalog) -> Vec<Violation> {
                     push(&name, format!("{a} takes no resource type; only * names its resource"));
                 } else if resource_type::types_of_str(catalog, a, r).is_empty() {
                     push(&name, format!("{r} is no resource type {a} takes"));
+                }
+            }
+        }
+    }
+    out
+}
+
+/// Condition operators IAM knows, without the `IfExists` suffix and set qualifiers.
+const OPERATORS: &[&str] = &[
+    "StringEquals",
+    "StringNotEquals",
+    "StringEqualsIgnoreCase",
+    "StringNotEqualsIgnoreCase",
+    "StringLike",
+    "StringNotLike",
+    "NumericEquals",
+    "NumericNotEquals",
+    "NumericLessThan",
+    "NumericLessThanEquals",
+    "NumericGreaterThan",
+    "NumericGreaterThanEquals",
+    "DateEquals",
+    "DateNotEquals",
+    "DateLessThan",
+    "DateLessThanEquals",
+    "DateGreaterThan",
+    "DateGreaterThanEquals",
+    "Bool",
+    "BinaryEquals",
+    "IpAddress",
+    "NotIpAddress",
+    "ArnEquals",
+    "ArnLike",
+    "ArnNotEquals",
+    "ArnNotLike",
+    "Null",
+];
+
+/// Is `name` a condition operator IAM accepts (`ForAnyValue:StringLikeIfExists`)?
+fn known_operator(name: &str) -> bool {
+    let base = name
+        .strip_prefix("ForAllValues:")
+        .or_else(|| name.strip_prefix("ForAnyValue:"))
+        .unwrap_or(name);
+    let base = match base.strip_suffix("IfExists") {
+        Some(b) if b != "Null" => b,
+        _ => base,
+    };
+    OPERATORS.contains(&base)
+}
+
+/// A condition key's shape: `service:name` (`kms:ViaService`, `aws:PrincipalTag/team`).
+fn key_problem(key: &str) -> Option<String> {
+    let Some((service, name)) = key.split_once(':') else {
+        return Some(format!("condition key {key:?} is not service:name"));
+    };
+    let service_ok = !service.is_empty() && service.chars().all(|c| c.is_ascii_alphanumeric() || c == '-');
+    if !service_ok || name.is_empty() || name.chars().any(char::is_whitespace) {
+        return Some(format!("condition key {key:?} is not service:name"));
+    }
+    None
+}
+
+/// What IAM would refuse (or read other than meant) in a condition block.
+fn condition_problems(block: &ConditionBlock) -> Vec<String> {
+    let mut out = Vec::new();
+    for (op, keys) in block {
+        if !known_operator(op) {
+            out.push(format!("{op} is no condition operator IAM knows"));
+        }
+        if keys.is_empty() {
+            out.push(format!("{op} names no condition key"));
+        }
+        for (key, values) in keys {
+            if let Some(p) = key_problem(key) {
+                out.push(p);
+            }
+            if values.is_empty() {
+                out.push(format!("{op} {key} has no value"));
+            }
+            let exact = op.trim_end_matches("IfExists").ends_with("StringEquals")
+                || op.trim_end_matches("IfExists").ends_with("StringNotEquals");
+            let base = op.rsplit(':').next().unwrap_or(op).trim_end_matches("IfExists");
+            for v in values {
+                if (base == "Bool" || base == "Null")
+                    && !v.eq_ignore_ascii_case("true")
+                    && !v.eq_ignore_ascii_case("false")
+                {
+                    out.push(format!("{op} {key} {v:?}: {base} takes true or false"));
+                }
+                if exact && v.contains(['*', '?']) {
+                    let like = op.replace("Equals", "Like");
+                    out.push(format!(
+                        "{op} {key} {v:?}: {op} reads * and ? literally; a pattern needs {like}"
+                    ));
                 }
             }
         }
@@ -152,7 +252,61 @@ mod tests {
             effect: "Allow".into(),
             actions: actions.iter().map(|s| s.to_string()).collect(),
             resources: resources.iter().map(|s| s.to_string()).collect(),
+            condition: Default::default(),
         }])
+    }
+
+    fn with_condition(condition: &[(&str, &str, &[&str])]) -> PolicyDocument {
+        let mut d = doc(&["kms:Decrypt"], &["arn:aws:kms:*:*:key/*"]);
+        for (op, key, values) in condition {
+            d.statements[0]
+                .condition
+                .entry(op.to_string())
+                .or_default()
+                .insert(key.to_string(), values.iter().map(|v| v.to_string()).collect());
+        }
+        d
+    }
+
+    #[test]
+    fn condition_blocks() {
+        let good = with_condition(&[
+            ("StringEquals", "kms:ViaService", &["sqs.us-east-1.amazonaws.com"]),
+            ("ForAnyValue:StringLikeIfExists", "aws:PrincipalTag/team", &["a*"]),
+            ("Null", "aws:SourceArn", &["false"]),
+            ("ArnLike", "aws:SourceArn", &["arn:aws:sqs:*:*:q"]),
+        ]);
+        assert_eq!(problems(&good), Vec::<String>::new());
+        assert_eq!(
+            problems(&with_condition(&[(
+                "StringEquals",
+                "kms:ViaService",
+                &["sqs.*.amazonaws.com"]
+            )])),
+            [
+                "StringEquals kms:ViaService \"sqs.*.amazonaws.com\": StringEquals reads * and ? literally; a pattern needs StringLike"
+            ]
+        );
+        assert_eq!(
+            problems(&with_condition(&[("StringEqual", "kms:ViaService", &["x"])])),
+            ["StringEqual is no condition operator IAM knows"]
+        );
+        assert_eq!(
+            problems(&with_condition(&[("NullIfExists", "kms:ViaService", &["true"])])),
+            ["NullIfExists is no condition operator IAM knows"]
+        );
+        assert_eq!(
+            problems(&with_condition(&[("StringLike", "ViaService", &["x"])])),
+            ["condition key \"ViaService\" is not service:name"]
+        );
+        assert_eq!(
+            problems(&with_condition(&[("StringLike", "kms:ViaService", &[])])),
+            ["StringLike kms:ViaService has no value"]
+        );
+        assert_eq!(
+            problems(&with_condition(&[("Bool", "aws:SecureTransport", &["yes"])])),
+            ["Bool aws:SecureTransport \"yes\": Bool takes true or false"]
+        );
     }
 
     fn problems(d: &PolicyDocument) -> Vec<String> {

@@ -8,7 +8,7 @@ use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
 use crate::evidence::Evidence;
-use crate::policy::diff::{FunctionDiff, Known};
+use crate::policy::diff::{FunctionDiff, Known, When};
 
 use super::diff_json::DiffReport;
 
@@ -127,7 +127,13 @@ fn details(out: &mut String, f: &FunctionDiff, sources: &mut Sources) {
                 .as_ref()
                 .map(|d| format!(" (denied by {})", code(d)))
                 .unwrap_or_default();
-            let _ = writeln!(out, "- {} on {}{deny}", code(&m.action), code(&m.resource));
+            let _ = writeln!(
+                out,
+                "- {} on {}{}{deny}",
+                code(&m.action),
+                code(&m.resource),
+                when(m.when.as_ref())
+            );
             evidence_lines(out, &m.evidence, sources);
         }
         out.push('\n');
@@ -139,7 +145,13 @@ fn details(out: &mut String, f: &FunctionDiff, sources: &mut Sources) {
             }
             let _ = writeln!(out, "**{title}**:\n");
             for p in list {
-                let _ = writeln!(out, "- {} on {}", code(&p.action), code(&p.resource));
+                let _ = writeln!(
+                    out,
+                    "- {} on {}{}",
+                    code(&p.action),
+                    code(&p.resource),
+                    when(p.when.as_ref())
+                );
                 evidence_lines(out, &p.evidence, sources);
             }
             out.push('\n');
@@ -176,22 +188,24 @@ fn details(out: &mut String, f: &FunctionDiff, sources: &mut Sources) {
         for b in &f.broader {
             let _ = writeln!(
                 out,
-                "| {} | {} | {} |",
+                "| {} | {} | {}{} |",
                 code(&b.action),
                 code(&b.granted),
-                code(&b.needed)
+                code(&b.needed),
+                when(b.when.as_ref())
             );
         }
         out.push('\n');
     }
     if !f.conditional.is_empty() {
-        out.push_str("**Conditional**: granted only under a condition leastpriv does not evaluate.\n\n");
+        out.push_str("**Conditional**: granted only under a condition leastpriv cannot decide for the request.\n\n");
         for c in &f.conditional {
             let _ = writeln!(
                 out,
-                "- {} on {} by {}",
+                "- {} on {}{} by {}",
                 code(&c.action),
                 code(&c.resource),
+                when(c.when.as_ref()),
                 code(&c.granted_by)
             );
         }
@@ -199,6 +213,12 @@ fn details(out: &mut String, f: &FunctionDiff, sources: &mut Sources) {
     }
     out.push_str(&mermaid(f));
     out.push_str("\n</details>\n");
+}
+
+/// ` when `kms:ViaService = sqs.*.amazonaws.com``: the condition a permission is
+/// needed under, when it is.
+fn when(w: Option<&When>) -> String {
+    w.map(|w| format!(" when {}", code(&w.to_string()))).unwrap_or_default()
 }
 
 /// The code line of each static piece of evidence, once per place.
@@ -246,15 +266,15 @@ fn label(items: &BTreeSet<String>) -> String {
 /// What the function reaches: needed resources (solid when granted, dotted when
 /// missing) and the grants nothing needs.
 fn mermaid(f: &FunctionDiff) -> String {
-    let missing: BTreeSet<(&str, &str)> = f
+    let missing: BTreeSet<(&str, &str, Option<&When>)> = f
         .missing
         .iter()
-        .map(|m| (m.action.as_str(), m.resource.as_str()))
+        .map(|m| (m.action.as_str(), m.resource.as_str(), m.when.as_ref()))
         .collect();
     let mut granted: BTreeMap<&str, BTreeSet<String>> = BTreeMap::new();
     let mut denied: BTreeMap<&str, BTreeSet<String>> = BTreeMap::new();
-    for (action, resource) in &f.needed {
-        let target = if missing.contains(&(action.as_str(), resource.as_str())) {
+    for (action, resource, when) in &f.needed {
+        let target = if missing.contains(&(action.as_str(), resource.as_str(), when.as_ref())) {
             &mut denied
         } else {
             &mut granted
@@ -284,4 +304,81 @@ fn mermaid(f: &FunctionDiff) -> String {
     }
     out.push_str("```\n");
     out
+}
+
+#[cfg(test)]
+pub(crate) mod tests {
+    use super::*;
+    use crate::policy::diff::{Broader, Conditional, Missing};
+
+    /// A diff of a function whose key is needed through SQS and granted through SNS.
+    pub(crate) fn through_another_service() -> DiffReport {
+        let via = |service: &str| {
+            Some(When {
+                key: "kms:ViaService".into(),
+                value: format!("{service}.*.amazonaws.com"),
+            })
+        };
+        let key = "arn:aws:kms:*:*:key/k".to_string();
+        DiffReport {
+            current: "current.json".into(),
+            base: None,
+            functions: vec![FunctionDiff {
+                name: "worker".into(),
+                role: None,
+                missing: vec![Missing {
+                    action: "kms:Decrypt".into(),
+                    resource: key.clone(),
+                    when: via("sqs"),
+                    evidence: Vec::new(),
+                    denied_by: None,
+                }],
+                excess: Vec::new(),
+                broader: vec![Broader {
+                    action: "kms:GenerateDataKey".into(),
+                    granted: "*".into(),
+                    needed: key.clone(),
+                    granted_by: "current.json/Kms".into(),
+                    when: via("s3"),
+                }],
+                conditional: vec![Conditional {
+                    action: "kms:Decrypt".into(),
+                    resource: key,
+                    granted_by: "current.json/Tagged".into(),
+                    when: via("s3"),
+                }],
+                permissions_boundary: None,
+                current: Known::Complete,
+                policies: vec!["current.json".into()],
+                changes: None,
+                needed: vec![
+                    ("kms:Decrypt".into(), "arn:aws:kms:*:*:key/k".into(), via("sqs")),
+                    ("kms:Decrypt".into(), "arn:aws:kms:*:*:key/k".into(), via("s3")),
+                ],
+                declared: None,
+                diagnostics: Vec::new(),
+            }],
+            diagnostics: Vec::new(),
+        }
+    }
+
+    #[test]
+    fn the_condition_a_permission_is_needed_under_is_said() {
+        let text = render(&through_another_service());
+        assert!(
+            text.contains("- `kms:Decrypt` on `arn:aws:kms:*:*:key/k` when `kms:ViaService = sqs.*.amazonaws.com`\n"),
+            "{text}"
+        );
+        assert!(
+            text.contains("| `arn:aws:kms:*:*:key/k` when `kms:ViaService = s3.*.amazonaws.com` |"),
+            "{text}"
+        );
+        assert!(
+            text.contains("when `kms:ViaService = s3.*.amazonaws.com` by `current.json/Tagged`"),
+            "{text}"
+        );
+        // Missing through SQS, granted (conditionally) through S3: both edges drawn.
+        assert!(text.contains("  f -->|\"kms:Decrypt\"| r0\n"), "{text}");
+        assert!(text.contains("  f -.->|\"missing: kms:Decrypt\"| r0\n"), "{text}");
+    }
 }

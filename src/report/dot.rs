@@ -101,7 +101,13 @@ fn style(g: &ResourceGraph, ix: NodeIndex, n: &Node) -> String {
         NodeKind::ManagedPolicy | NodeKind::InlinePolicy => {
             format!("label={label}, shape=note, style=filled, fillcolor=\"#fefce8\", fontsize=8")
         }
-        NodeKind::Resource => format!("label={label}, shape=cylinder, style=filled, fillcolor=\"#dcfce7\""),
+        NodeKind::Resource => {
+            let label = match &n.encryption {
+                Some(k) => quote(&format!("{}\n{}", n.name, crate::graph::arn::short_name(k))),
+                None => label,
+            };
+            format!("label={label}, shape=cylinder, style=filled, fillcolor=\"#dcfce7\"")
+        }
         NodeKind::EventSource => format!("label={label}, shape=cds, style=filled, fillcolor=\"#f3e8ff\""),
         NodeKind::Definition => format!("label={label}, shape=plain"),
     }
@@ -148,5 +154,16 @@ mod tests {
         assert!(dot.contains(" {\n    label=\"shop\";"), "{dot}");
         assert!(dot.contains("\"resource:arn:aws:s3:::b/\\\"x\\\"\""), "{dot}");
         assert!(dot.contains("s3:A3\\n+2 more"), "{dot}");
+    }
+
+    #[test]
+    fn encrypted_resources_name_their_key() {
+        let mut g = ResourceGraph::default();
+        let q = g.node(NodeKind::Resource, "arn:aws:sqs:*:*:jobs", None);
+        g.describe(q, "jobs", None);
+        g.mark_declared(q);
+        g.set_encryption(q, "arn:aws:kms:*:*:key/*");
+        let dot = render(&g);
+        assert!(dot.contains("label=\"jobs\\nkms:key/*\""), "{dot}");
     }
 }

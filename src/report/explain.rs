@@ -1,6 +1,6 @@
 //! `leastpriv explain FUNCTION [ACTION]`: for each permission, the code lines, the trail
-//! records and the platform reasons behind it, how synthesis shaped its resource, and
-//! the possible, accepted and excluded actions.
+//! records and the platform reasons behind it, the condition it is granted under, how
+//! synthesis shaped its resource, and the possible, accepted and excluded actions.
 
 use std::fmt::Write as _;
 
@@ -74,6 +74,9 @@ fn permission(out: &mut String, p: &Permission, tag: Option<&str>) {
             head.push_str(&format!("  ({t})"));
         }
         let _ = writeln!(out, "{head}");
+        if let Some(c) = super::markdown::condition_text(&p.condition) {
+            let _ = writeln!(out, "    when        {c}");
+        }
         evidence_lines(out, p, g);
         if let Some(n) = super::markdown::observable_note(p) {
             let _ = writeln!(out, "    note        {n}");

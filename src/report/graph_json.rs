@@ -1,5 +1,6 @@
 //! `graph --format json`: `{"nodes": [{"id", "kind", "name", "arn"}], "edges": [{"from",
-//! "to", "kind", "actions"}]}`, plus `stack` on nodes and `variables` on binding edges.
+//! "to", "kind", "actions"}]}`, plus `stack` on nodes, `encryption` (the customer managed
+//! KMS key's ARN) on encrypted resources and `variables` on binding edges.
 
 use serde_json::{Value, json};
 
@@ -16,6 +17,9 @@ pub fn value(g: &ResourceGraph) -> Value {
             let mut v = json!({"id": n.id(), "kind": n.kind.as_str(), "name": n.name, "arn": n.arn});
             if let Some(s) = &n.stack {
                 v["stack"] = json!(s);
+            }
+            if let Some(k) = &n.encryption {
+                v["encryption"] = json!(k);
             }
             v
         })

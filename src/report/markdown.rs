@@ -4,7 +4,7 @@
 
 use crate::evidence::Evidence;
 use crate::pipeline::{FunctionResult, RunResult};
-use crate::policy::Permission;
+use crate::policy::{ConditionBlock, Permission};
 
 /// A table cell: no pipes or line breaks.
 fn cell(s: &str) -> String {
@@ -67,9 +67,30 @@ pub fn why_and_evidence<'a>(evidence: impl Iterator<Item = &'a Evidence>) -> (Ve
     (why, seen)
 }
 
+/// A condition block as a reader says it: `kms:ViaService = sqs.*.amazonaws.com` (the
+/// equality and pattern operators), `aws:SourceArn ArnLike arn:...` for the others,
+/// values of one key joined by `or`, keys and operators by `and`. `None` when empty.
+pub fn condition_text(block: &ConditionBlock) -> Option<String> {
+    let mut parts = Vec::new();
+    for (op, keys) in block {
+        for (key, values) in keys {
+            let sign = match op.as_str() {
+                "StringEquals" | "StringLike" => "=".to_string(),
+                "StringNotEquals" | "StringNotLike" => "≠".to_string(),
+                other => other.to_string(),
+            };
+            parts.push(format!("{key} {sign} {}", values.join(" or ")));
+        }
+    }
+    (!parts.is_empty()).then(|| parts.join(" and "))
+}
+
 fn rows(out: &mut String, p: &Permission, extra_why: Option<String>) {
     for g in &p.grants {
         let (mut why, seen) = why_and_evidence(p.evidence_of(g));
+        if let Some(c) = condition_text(&p.condition) {
+            why.insert(0, format!("when {}", code(&c)));
+        }
         why.extend(g.notes.iter().cloned());
         why.extend(extra_why.clone());
         out.push_str(&format!(

@@ -10,7 +10,7 @@ use serde_json::{Value, json};
 
 use crate::diagnostics::codes;
 use crate::evidence::Evidence;
-use crate::policy::diff::FunctionDiff;
+use crate::policy::diff::{FunctionDiff, When};
 
 use super::diff_json::DiffReport;
 
@@ -43,10 +43,20 @@ const RULES: &[(&str, &str, &str, &str)] = &[
     (
         codes::CONDITIONAL_GRANT,
         "note",
-        "A needed action is granted only under a condition leastpriv does not evaluate.",
+        "A needed action is granted only under a condition leastpriv cannot decide for the request.",
         "Check that the condition holds when the function runs.",
     ),
 ];
+
+/// ` when kms:ViaService = sqs.*.amazonaws.com`, for a permission needed under it.
+fn when_text(w: Option<&When>) -> String {
+    w.map(|w| format!(" when {w}")).unwrap_or_default()
+}
+
+/// The condition in a fingerprint; nothing without one, so other fingerprints stay.
+fn when_key(w: Option<&When>) -> String {
+    w.map(|w| format!("|{}={}", w.key, w.value)).unwrap_or_default()
+}
 
 fn rule_index(code: &str) -> usize {
     RULES.iter().position(|(c, ..)| *c == code).unwrap_or(0)
@@ -102,9 +112,15 @@ fn function_results(f: &FunctionDiff, out: &mut Vec<Value>) {
         };
         out.push(result(
             codes::MISSING_PERMISSION,
-            format!("{} needs {} on {}: {why}.", f.name, m.action, m.resource),
+            format!(
+                "{} needs {} on {}{}: {why}.",
+                f.name,
+                m.action,
+                m.resource,
+                when_text(m.when.as_ref())
+            ),
             locations,
-            format!("{}|{}|{}", f.name, m.action, m.resource),
+            format!("{}|{}|{}{}", f.name, m.action, m.resource, when_key(m.when.as_ref())),
         ));
     }
     for e in &f.excess {
@@ -147,22 +163,41 @@ fn function_results(f: &FunctionDiff, out: &mut Vec<Value>) {
         out.push(result(
             codes::BROADER_GRANT,
             format!(
-                "{} needs {} on {} and is granted it on {} ({}).",
-                f.name, b.action, b.needed, b.granted, b.granted_by
+                "{} needs {} on {}{} and is granted it on {} ({}).",
+                f.name,
+                b.action,
+                b.needed,
+                when_text(b.when.as_ref()),
+                b.granted,
+                b.granted_by
             ),
             declared(f),
-            format!("{}|{}|{}|{}", f.name, b.action, b.needed, b.granted),
+            format!(
+                "{}|{}|{}|{}{}",
+                f.name,
+                b.action,
+                b.needed,
+                b.granted,
+                when_key(b.when.as_ref())
+            ),
         ));
     }
     for c in &f.conditional {
         out.push(result(
             codes::CONDITIONAL_GRANT,
             format!(
-                "{} is granted {} on {} only under a condition ({}).",
-                f.name, c.action, c.resource, c.granted_by
+                "{} is granted {} on {} only under a condition ({}){}.",
+                f.name,
+                c.action,
+                c.resource,
+                c.granted_by,
+                match &c.when {
+                    Some(w) => format!(" that cannot be decided for a request with {w}"),
+                    None => String::new(),
+                }
             ),
             declared(f),
-            format!("{}|{}|{}", f.name, c.action, c.resource),
+            format!("{}|{}|{}{}", f.name, c.action, c.resource, when_key(c.when.as_ref())),
         ));
     }
 }
@@ -198,4 +233,36 @@ pub fn render(report: &DiffReport) -> String {
         }],
     });
     serde_json::to_string_pretty(&sarif).unwrap_or_default()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_condition_a_permission_is_needed_under_is_said() {
+        let v: Value =
+            serde_json::from_str(&render(&super::super::diff_markdown::tests::through_another_service())).unwrap();
+        let results = v["runs"][0]["results"].as_array().unwrap();
+        let missing = &results[0];
+        assert_eq!(
+            missing["message"]["text"],
+            "worker needs kms:Decrypt on arn:aws:kms:*:*:key/k when kms:ViaService = sqs.*.amazonaws.com: its role does not grant it."
+        );
+        assert_eq!(
+            missing["partialFingerprints"]["leastprivFinding/v1"],
+            "worker|kms:Decrypt|arn:aws:kms:*:*:key/k|kms:ViaService=sqs.*.amazonaws.com"
+        );
+        let conditional = results
+            .iter()
+            .find(|r| r["ruleId"] == codes::CONDITIONAL_GRANT)
+            .unwrap();
+        assert!(
+            conditional["message"]["text"]
+                .as_str()
+                .unwrap()
+                .ends_with("that cannot be decided for a request with kms:ViaService = s3.*.amazonaws.com."),
+            "{conditional}"
+        );
+    }
 }

@@ -1,6 +1,6 @@
 //! `--format terraform`: a `data "aws_iam_policy_document"` block per function (several,
 //! numbered, when the policy is too large for one managed policy), `*` for what is not
-//! known.
+//! known; a statement's condition as its `condition { test variable values }` blocks.
 
 use crate::pipeline::{FunctionResult, RunResult};
 use crate::policy::PolicyDocument;
@@ -74,6 +74,15 @@ fn block(label: &str, doc: &PolicyDocument) -> String {
         out.push_str(&format!("    effect    = {}\n", string(&s.effect)));
         out.push_str(&format!("    actions   = {}\n", list(&s.actions, "    ")));
         out.push_str(&format!("    resources = {}\n", list(&s.resources, "    ")));
+        for (test, keys) in &s.condition {
+            for (variable, values) in keys {
+                out.push_str("\n    condition {\n");
+                out.push_str(&format!("      test     = {}\n", string(test)));
+                out.push_str(&format!("      variable = {}\n", string(variable)));
+                out.push_str(&format!("      values   = {}\n", list(values, "      ")));
+                out.push_str("    }\n");
+            }
+        }
         out.push_str("  }\n");
     }
     out.push_str("}\n");
@@ -142,6 +151,7 @@ mod tests {
             effect: "Allow".into(),
             actions: vec!["s3:GetObject".into()],
             resources: vec!["arn:aws:s3:::x${y}/*".into()],
+            condition: Default::default(),
         }]);
         let text = block("orders", &doc);
         let body: hcl::Body = hcl::from_str(&text).unwrap();
@@ -154,5 +164,45 @@ mod tests {
         };
         // `$${` is Terraform's escape: it reads back as the literal text, not a template.
         assert_eq!(items[0], hcl::Expression::String("arn:aws:s3:::x${y}/*".into()));
+    }
+
+    #[test]
+    fn conditions_become_condition_blocks() {
+        let mut s = Statement {
+            sid: Some("KmsViaSqs".into()),
+            effect: "Allow".into(),
+            actions: vec!["kms:Decrypt".into()],
+            resources: vec!["arn:aws:kms:*:*:key/k".into()],
+            condition: Default::default(),
+        };
+        s.condition.entry("StringLike".into()).or_default().insert(
+            "kms:ViaService".into(),
+            vec!["sqs.*.amazonaws.com".into(), "sns.${x}.amazonaws.com".into()],
+        );
+        let text = block("orders", &PolicyDocument::new(vec![s]));
+        assert!(
+            text.contains("      test     = \"StringLike\"\n      variable = \"kms:ViaService\"\n"),
+            "{text}"
+        );
+        let body: hcl::Body = hcl::from_str(&text).unwrap();
+        let statement = body.blocks().next().unwrap().body().blocks().next().unwrap();
+        let cond = statement
+            .body()
+            .blocks()
+            .find(|b| b.identifier() == "condition")
+            .unwrap();
+        let attr = |k: &str| cond.body().attributes().find(|a| a.key() == k).unwrap().expr().clone();
+        assert_eq!(attr("test"), hcl::Expression::String("StringLike".into()));
+        assert_eq!(attr("variable"), hcl::Expression::String("kms:ViaService".into()));
+        let hcl::Expression::Array(values) = attr("values") else {
+            panic!("values");
+        };
+        assert_eq!(
+            values,
+            vec![
+                hcl::Expression::String("sqs.*.amazonaws.com".into()),
+                hcl::Expression::String("sns.${x}.amazonaws.com".into())
+            ]
+        );
     }
 }

@@ -2,7 +2,7 @@
 //! block style, CloudFormation's short tags (`!Sub`, `!Ref`), strings quoted whenever a
 //! plain scalar could be read as something else.
 
-use crate::policy::{PolicyDocument, Statement};
+use crate::policy::{ConditionBlock, PolicyDocument, Statement};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Node {
@@ -57,7 +57,27 @@ pub fn statements(statements: &[Statement], resource: impl Fn(&str) -> Node) -> 
                     "Resource".into(),
                     Node::List(s.resources.iter().map(|r| resource(r)).collect()),
                 ));
+                if !s.condition.is_empty() {
+                    m.push(("Condition".into(), condition(&s.condition, &resource)));
+                }
                 Node::Map(m)
+            })
+            .collect(),
+    )
+}
+
+/// A condition block: operator → key → values, each value through `value` (a `${`
+/// in it makes it a `!Sub` in the template formats, as resources are).
+pub fn condition(block: &ConditionBlock, value: impl Fn(&str) -> Node) -> Node {
+    Node::Map(
+        block
+            .iter()
+            .map(|(op, keys)| {
+                let keys = keys
+                    .iter()
+                    .map(|(k, values)| (k.clone(), Node::List(values.iter().map(|v| value(v)).collect())))
+                    .collect();
+                (op.clone(), Node::Map(keys))
             })
             .collect(),
     )
@@ -141,8 +161,14 @@ fn inline(node: &Node) -> String {
     }
 }
 
+/// A mapping key, plain when YAML reads it back as written (`kms:ViaService` too: a
+/// colon not followed by a space is part of the key).
 fn key(k: &str) -> String {
-    if k.chars().all(|c| c.is_ascii_alphanumeric() || "_-.".contains(c)) && !k.is_empty() {
+    let plain = k.chars().all(|c| c.is_ascii_alphanumeric() || "_-.".contains(c))
+        || (k.starts_with(|c: char| c.is_ascii_alphabetic())
+            && !k.ends_with(':')
+            && k.chars().all(|c| c.is_ascii_alphanumeric() || "_-.:/".contains(c)));
+    if plain && !k.is_empty() {
         k.to_string()
     } else {
         quoted(k)
@@ -199,6 +225,33 @@ mod tests {
         let back: serde_norway::Value = serde_norway::from_str(&text).unwrap();
         assert_eq!(back["Version"].as_str(), Some("2012-10-17"));
         assert_eq!(back["Statement"][0]["Action"][0].as_str(), Some("s3:GetObject"));
+    }
+
+    #[test]
+    fn conditions_follow_the_resource_and_sub_like_it() {
+        let mut s = Statement {
+            sid: Some("KmsViaSqs".into()),
+            effect: "Allow".into(),
+            actions: vec!["kms:Decrypt".into()],
+            resources: vec!["arn:${AWS::Partition}:kms:${AWS::Region}:${AWS::AccountId}:key/k".into()],
+            condition: ConditionBlock::new(),
+        };
+        s.condition
+            .entry("StringEquals".into())
+            .or_default()
+            .insert("kms:ViaService".into(), vec!["sqs.${AWS::Region}.amazonaws.com".into()]);
+        let text = write(&statements(&[s], Node::sub_or_str));
+        assert!(
+            text.ends_with(
+                "  Condition:\n    StringEquals:\n      kms:ViaService:\n        - !Sub \"sqs.${AWS::Region}.amazonaws.com\"\n"
+            ),
+            "{text}"
+        );
+        let back: serde_norway::Value = serde_norway::from_str(&text).unwrap();
+        assert!(matches!(
+            &back[0]["Condition"]["StringEquals"]["kms:ViaService"][0],
+            serde_norway::Value::Tagged(_)
+        ));
     }
 
     #[test]

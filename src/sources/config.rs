@@ -17,6 +17,10 @@
 //! match = "arn:aws:dynamodb:*:*:table/orders-*"
 //! arns = ["arn:aws:dynamodb:us-east-1:123456789012:table/orders-eu"]
 //!
+//! [[encrypted]]               # resources no template here declares, encrypted with a
+//! resources = ["arn:aws:s3:::acme-supplier-feeds"]   # customer managed KMS key
+//! key = "arn:aws:kms:us-east-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab"
+//!
 //! [[accept]]                  # granted although no evidence asks for it
 //! actions = ["dynamodb:DescribeTable"]
 //! resources = ["arn:aws:dynamodb:*:*:table/orders"]
@@ -71,6 +75,8 @@ pub struct RepoConfig {
     #[serde(default)]
     pub resources: Vec<ResourceEntry>,
     #[serde(default)]
+    pub encrypted: Vec<EncryptedEntry>,
+    #[serde(default)]
     pub accept: Vec<AcceptEntry>,
     #[serde(default)]
     pub policy: PolicySettings,
@@ -97,6 +103,18 @@ pub struct ResourceEntry {
     #[serde(rename = "match")]
     pub pattern: String,
     pub arns: Vec<String>,
+}
+
+/// Resources encrypted with a customer managed KMS key that no template of the run
+/// declares (a bucket another team owns): calls on them bring the KMS actions the service
+/// performs as the caller.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct EncryptedEntry {
+    /// ARNs, `*` wildcards allowed.
+    pub resources: Vec<String>,
+    /// The key's ARN (`arn:aws:kms:REGION:ACCOUNT:key/ID`).
+    pub key: String,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -187,10 +205,55 @@ pub fn load(path: &Path) -> Result<RepoConfig, ConfigError> {
 }
 
 pub fn parse(path: &Path, text: &str) -> Result<RepoConfig, ConfigError> {
-    toml::from_str(text).map_err(|e| ConfigError::Parse {
+    let config: RepoConfig = toml::from_str(text).map_err(|e| ConfigError::Parse {
         path: path.to_path_buf(),
         message: e.to_string().trim_end().replace('\n', " "),
-    })
+    })?;
+    for e in &config.encrypted {
+        // IAM matches a key's ARN, never its id or alias.
+        let parts: Vec<&str> = e.key.splitn(6, ':').collect();
+        if !matches!(parts[..], ["arn", _, "kms", _, _, rest] if rest.starts_with("key/")) {
+            return Err(ConfigError::Parse {
+                path: path.to_path_buf(),
+                message: format!(
+                    "[[encrypted]] key = \"{}\": expected a KMS key ARN (arn:aws:kms:REGION:ACCOUNT:key/ID)",
+                    e.key
+                ),
+            });
+        }
+        if let Some(r) = e.resources.iter().find(|r| !r.starts_with("arn:")) {
+            return Err(ConfigError::Parse {
+                path: path.to_path_buf(),
+                message: format!("[[encrypted]] resources: \"{r}\" is not an ARN"),
+            });
+        }
+    }
+    Ok(config)
+}
+
+impl RepoConfig {
+    /// The `[[encrypted]]` entries as declarations of the run (file: the config).
+    pub fn encrypted_definitions(&self, path: &Path) -> Vec<crate::sources::discover::Definition> {
+        use crate::sources::discover::{Definition, EncryptionKey};
+        self.encrypted
+            .iter()
+            .flat_map(|e| {
+                e.resources.iter().map(|r| Definition {
+                    id: r.clone(),
+                    kind: "leastpriv.toml [[encrypted]]".into(),
+                    arn: Some(r.clone()),
+                    file: path.to_path_buf(),
+                    encryption: Some(EncryptionKey {
+                        arn: e.key.clone(),
+                        property: "[[encrypted]] key".into(),
+                        line: None,
+                        logical_id: None,
+                    }),
+                    ..Definition::default()
+                })
+            })
+            .collect()
+    }
 }
 
 impl RepoConfig {
@@ -234,8 +297,34 @@ mod tests {
         assert_eq!(stage.account.as_deref(), Some("123456789012"));
         assert_eq!(c.resources[0].arns.len(), 1);
         assert_eq!(c.accept[0].functions, ["OrdersApi"]);
+        let encrypted = c.encrypted_definitions(Path::new("leastpriv.toml"));
+        assert_eq!(encrypted[0].arn.as_deref(), Some("arn:aws:s3:::acme-supplier-feeds"));
+        assert!(
+            encrypted[0]
+                .encryption
+                .as_ref()
+                .unwrap()
+                .arn
+                .ends_with("key/1234abcd-12ab-34cd-56ef-1234567890ab")
+        );
         assert_eq!(c.policy.include, Some(IncludeSetting::Both));
         assert_eq!(c.functions["OrdersApi"].exclude_actions, ["sqs:GetQueueAttributes"]);
+    }
+
+    #[test]
+    fn encrypted_keys_must_be_key_arns() {
+        let bad = "[[encrypted]]\nresources = [\"arn:aws:sqs:*:*:q\"]\nkey = \"alias/orders\"\n";
+        let e = parse(Path::new("leastpriv.toml"), bad).unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            "leastpriv.toml: [[encrypted]] key = \"alias/orders\": expected a KMS key ARN (arn:aws:kms:REGION:ACCOUNT:key/ID)"
+        );
+        let bad = "[[encrypted]]\nresources = [\"orders\"]\nkey = \"arn:aws:kms:us-east-1:1:key/k\"\n";
+        let e = parse(Path::new("leastpriv.toml"), bad).unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            "leastpriv.toml: [[encrypted]] resources: \"orders\" is not an ARN"
+        );
     }
 
     #[test]

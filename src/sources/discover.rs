@@ -139,6 +139,25 @@ pub struct Definition {
     pub file: PathBuf,
     pub line: Option<u32>,
     pub stack: Option<String>,
+    /// The customer managed KMS key its data is encrypted with, when the definition
+    /// names one (AWS managed keys need no grant in the caller's policy and are `None`).
+    pub encryption: Option<EncryptionKey>,
+}
+
+/// A customer managed KMS key a resource's definition names for its encryption.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub struct EncryptionKey {
+    /// The key's ARN pattern: the literal key ARN, or `arn:aws:kms:REGION:ACCOUNT:key/*`
+    /// where only the key's account and region are known (a key the same template
+    /// creates gets its id at deploy; an alias does not tell the key's id).
+    pub arn: String,
+    /// The property that names it (`KmsMasterKeyId`, `kms_master_key_id`).
+    pub property: String,
+    /// The line of that property in the definition's file.
+    pub line: Option<u32>,
+    /// The key's logical id when the same CloudFormation template creates it (`!Ref K`,
+    /// `!GetAtt K.Arn`): the template can name that very key where its ARN is unknown.
+    pub logical_id: Option<String>,
 }
 
 impl FunctionSpec {

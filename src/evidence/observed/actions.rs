@@ -440,6 +440,13 @@ fn lower_camel(s: &str) -> String {
 /// Per-call names a policy never lists one by one: S3 object keys (cut to their first
 /// `/` segment), log streams, DynamoDB stream labels.
 pub fn generalise(arn: &str) -> String {
+    let mut out = String::with_capacity(arn.len());
+    generalise_into(arn, &mut out);
+    out
+}
+
+/// [`generalise`], appended to `out`.
+pub fn generalise_into(arn: &str, out: &mut String) {
     if let Some(rest) = arn
         .strip_prefix("arn:")
         .and_then(|r| r.split_once(":s3:::"))
@@ -447,21 +454,29 @@ pub fn generalise(arn: &str) -> String {
         && let Some((bucket, key)) = rest.split_once('/')
     {
         let head = arn.len() - rest.len();
-        let prefix = match key.split_once('/') {
-            Some((first, _)) => format!("{first}/*"),
-            None => "*".to_string(),
-        };
-        return format!("{}{bucket}/{prefix}", &arn[..head]);
+        out.push_str(&arn[..head]);
+        out.push_str(bucket);
+        out.push('/');
+        if let Some((first, _)) = key.split_once('/') {
+            out.push_str(first);
+            out.push('/');
+        }
+        out.push('*');
+        return;
     }
     if let Some((group, _)) = arn.split_once(":log-stream:") {
-        return format!("{group}:log-stream:*");
+        out.push_str(group);
+        out.push_str(":log-stream:*");
+        return;
     }
     if arn.contains(":dynamodb:")
         && let Some((table, _)) = arn.split_once("/stream/")
     {
-        return format!("{table}/stream/*");
+        out.push_str(table);
+        out.push_str("/stream/*");
+        return;
     }
-    arn.to_string()
+    out.push_str(arn);
 }
 
 #[cfg(test)]

@@ -240,10 +240,13 @@ impl Observed {
             r.session_name(),
             r.role_name(),
         ) else {
-            *self
-                .other_principals
-                .entry(r.identity.kind.as_deref().unwrap_or("unknown").to_string())
-                .or_default() += count;
+            let kind = r.identity.kind.as_deref().unwrap_or("unknown");
+            match self.other_principals.get_mut(kind) {
+                Some(n) => *n += count,
+                None => {
+                    self.other_principals.insert(kind.to_string(), count);
+                }
+            }
             return;
         };
         let issuer = r
@@ -389,6 +392,7 @@ pub fn needs(observed: &[&Observed], sessions: &[&Session]) -> Vec<Need> {
         .map(|((action, resource, denied, origin), stats)| Need {
             action,
             resource: ResourcePattern::literal(&resource),
+            condition: None,
             origin,
             certainty: Certainty::Needed,
             evidence: Evidence::Cloudtrail {

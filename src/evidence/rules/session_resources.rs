@@ -65,6 +65,7 @@ mod tests {
         Need {
             action: action.into(),
             resource: r,
+            condition: None,
             origin: Origin::Static,
             certainty: Certainty::Needed,
             evidence: Evidence::Platform { reason: String::new() },

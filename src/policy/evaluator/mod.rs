@@ -9,8 +9,11 @@
 //! - policy variables (`${aws:username}`, `${*}`...) in version `2012-10-17` documents,
 //!   put in when known;
 //! - a permissions boundary limits what identity policies allow, and its denies count;
-//! - `Condition` blocks are not evaluated: a decision that depends on one (or on an
-//!   unknown variable) is returned with `conditional: true`, never silently.
+//! - `Condition` blocks are evaluated against the request context given
+//!   ([`Evaluator::decide_with`]: String, Arn, Bool, Null, `IfExists`, set qualifiers);
+//!   a condition on a key the context does not know (or an operator not evaluated, or
+//!   an unknown variable) leaves the decision `conditional: true`, never silently
+//!   allowed or denied.
 //!
 //! Requests may leave parts of the resource unknown, written as `*`/`?`. An `Allow`
 //! then has to cover every resource the request can stand for, and a `Deny` applies
@@ -20,6 +23,7 @@
 //! It depends on nothing else in leastpriv (serde_json and thiserror only), so that it
 //! can become a crate of its own.
 
+pub mod condition;
 pub mod parse;
 pub mod pattern;
 pub mod variables;
@@ -30,6 +34,7 @@ mod tests;
 use std::collections::BTreeMap;
 use std::fmt;
 
+pub use condition::{Holds, RequestContext};
 pub use parse::{Clause, Effect, ParseError, Policy, Statement};
 use pattern::{Tokens, lowercase, resource_covers, resource_intersects, tokens};
 use variables::{Resolved, resolve};
@@ -135,13 +140,18 @@ impl Evaluator {
         self.boundary.as_deref()
     }
 
-    /// Does IAM allow `action` on `resource`?
+    /// Does IAM allow `action` on `resource`? Every condition is left open.
     pub fn decide(&self, action: &str, resource: &str) -> Decision {
-        let identity = self.decide_in(&self.identity, action, resource);
+        self.decide_with(action, resource, &RequestContext::default())
+    }
+
+    /// Does IAM allow `action` on `resource` for a request carrying `context`?
+    pub fn decide_with(&self, action: &str, resource: &str, context: &RequestContext) -> Decision {
+        let identity = self.decide_in(&self.identity, action, resource, context);
         let Some(boundary) = &self.boundary else {
             return identity;
         };
-        match (identity, self.decide_in(boundary, action, resource)) {
+        match (identity, self.decide_in(boundary, action, resource, context)) {
             (deny @ Decision::ExplicitDeny { .. }, _) | (_, deny @ Decision::ExplicitDeny { .. }) => deny,
             (Decision::ImplicitDeny, _) | (_, Decision::ImplicitDeny) => Decision::ImplicitDeny,
             (Decision::Allowed { by, conditional }, Decision::Allowed { conditional: b, .. }) => Decision::Allowed {
@@ -153,6 +163,12 @@ impl Evaluator {
 
     /// Every `Allow` statement of the identity policies that grants the request.
     pub fn grants(&self, action: &str, resource: &str) -> Vec<Grant> {
+        self.grants_with(action, resource, &RequestContext::default())
+    }
+
+    /// Every `Allow` statement of the identity policies that grants the request with
+    /// `context`: those whose condition fails it are left out.
+    pub fn grants_with(&self, action: &str, resource: &str, context: &RequestContext) -> Vec<Grant> {
         let action = lowercase(&tokens(action));
         let resource = tokens(resource);
         let mut out = Vec::new();
@@ -160,7 +176,11 @@ impl Evaluator {
             if s.effect != Effect::Allow || !action_applies(&s.action, &action) {
                 continue;
             }
-            let conditional = s.condition.is_some();
+            let conditional = match self.condition_holds(policy, s, context) {
+                Holds::Yes => false,
+                Holds::No => continue,
+                Holds::Unknown => true,
+            };
             match &s.resource {
                 Clause::Listed(patterns) => {
                     for p in patterns {
@@ -193,7 +213,15 @@ impl Evaluator {
         resolve(pattern, policy.has_variables(), &self.variables)
     }
 
-    fn decide_in(&self, policies: &[Policy], action: &str, resource: &str) -> Decision {
+    /// Does the statement's `Condition` hold for the request (yes when it has none)?
+    pub fn condition_holds(&self, policy: &Policy, s: &Statement, context: &RequestContext) -> Holds {
+        match &s.condition {
+            None => Holds::Yes,
+            Some(block) => condition::holds(block, context, policy.has_variables(), &self.variables),
+        }
+    }
+
+    fn decide_in(&self, policies: &[Policy], action: &str, resource: &str, context: &RequestContext) -> Decision {
         let action = lowercase(&tokens(action));
         let resource = tokens(resource);
         let mut conditional_deny = false;
@@ -207,7 +235,11 @@ impl Evaluator {
                 Effect::Allow => self.allow_applies(policy, s, &resource),
             };
             let Some(conditional) = applies else { continue };
-            let conditional = conditional || s.condition.is_some();
+            let conditional = match self.condition_holds(policy, s, context) {
+                Holds::Yes => conditional,
+                Holds::No => continue,
+                Holds::Unknown => true,
+            };
             match s.effect {
                 Effect::Deny if !conditional => return Decision::ExplicitDeny { by },
                 Effect::Deny => conditional_deny = true,

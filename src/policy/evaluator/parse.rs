@@ -38,8 +38,8 @@ pub struct Statement {
     pub effect: Effect,
     pub action: Clause,
     pub resource: Clause,
-    /// The `Condition` block, kept as written: conditions are not evaluated, and every
-    /// decision that depends on one is marked conditional.
+    /// The `Condition` block, kept as written; `condition.rs` evaluates it against a
+    /// request context.
     pub condition: Option<Value>,
 }
 

@@ -60,6 +60,29 @@ pub fn resolve(text: &str, variables_enabled: bool, known: &BTreeMap<String, Str
     }
 }
 
+/// The text of a condition value with its variables put in (`${*}`-style escapes as
+/// their character); `None` when one is not known.
+pub fn substitute(text: &str, known: &BTreeMap<String, String>) -> Option<String> {
+    let mut out = String::new();
+    let mut rest = text;
+    while let Some(start) = rest.find("${") {
+        out.push_str(&rest[..start]);
+        let after = &rest[start + 2..];
+        let Some(end) = after.find('}') else {
+            out.push_str(&rest[start..]);
+            return Some(out);
+        };
+        let inner = after[..end].trim();
+        match inner {
+            "*" | "?" | "$" => out.push_str(inner),
+            _ => out.push_str(lookup(known, inner.split(',').next().unwrap_or(inner).trim())?),
+        }
+        rest = &after[end + 1..];
+    }
+    out.push_str(rest);
+    Some(out)
+}
+
 /// Variable names compare case-insensitively, as condition keys do.
 fn lookup<'a>(known: &'a BTreeMap<String, String>, name: &str) -> Option<&'a str> {
     known

@@ -5,14 +5,17 @@
 //!   ones);
 //! - it never loses a permission the evidence asks for: every ARN a counted need names,
 //!   of a type its action takes, is allowed;
+//! - a need that holds under a condition (`kms:ViaService`) is allowed outright for a
+//!   request carrying that condition's value;
 //! - every document is valid and within the managed-policy size limit.
 
 use proptest::prelude::*;
 
 use super::*;
+use crate::evidence::NeedCondition;
 use crate::evidence::{Seg, Transform};
 use crate::policy::evaluator::pattern::tokens;
-use crate::policy::evaluator::{Evaluator, Policy};
+use crate::policy::evaluator::{Decision, Evaluator, Policy, RequestContext};
 use crate::policy::expand;
 
 const ACTIONS: &[&str] = &[
@@ -81,6 +84,18 @@ fn resource() -> impl Strategy<Value = ResourcePattern> {
     ]
 }
 
+/// Mostly none; sometimes the endpoint of a service using a key for the caller.
+fn condition() -> impl Strategy<Value = Option<NeedCondition>> {
+    prop_oneof![
+        3 => Just(None),
+        1 => prop::sample::select(vec!["sqs.${Region}.amazonaws.com", "s3.eu-west-1.amazonaws.com", "sns.${Region}.amazonaws.com"])
+            .prop_map(|v| Some(NeedCondition {
+                key: "kms:ViaService".into(),
+                value: ResourcePattern::from_template(v, |_| None),
+            })),
+    ]
+}
+
 fn need() -> impl Strategy<Value = Need> {
     (
         prop::sample::select(ACTIONS.to_vec()),
@@ -88,8 +103,9 @@ fn need() -> impl Strategy<Value = Need> {
         0..3usize,
         any::<bool>(),
         1..50u64,
+        condition(),
     )
-        .prop_map(|(action, resource, origin, possible, count)| {
+        .prop_map(|(action, resource, origin, possible, count, condition)| {
             let (origin, evidence) = match origin {
                 0 => (
                     Origin::Static,
@@ -117,6 +133,7 @@ fn need() -> impl Strategy<Value = Need> {
             Need {
                 action: action.to_string(),
                 resource,
+                condition,
                 origin,
                 certainty: if possible {
                     Certainty::Possible("some paths".into())
@@ -219,7 +236,22 @@ proptest! {
                 continue;
             }
             let arn = concrete(&n.resource);
-            if expand::applies_to(&n.action, &tokens(&arn), catalog) {
+            if !expand::applies_to(&n.action, &tokens(&arn), catalog) {
+                continue;
+            }
+            if let Some(c) = &n.condition {
+                let context = RequestContext::new().with(&c.key, &concrete(&c.value));
+                let d = eval.decide_with(&n.action, &arn, &context);
+                prop_assert!(
+                    matches!(d, Decision::Allowed { conditional: false, .. }),
+                    "{} on {} via {} is {:?} by {}",
+                    n.action,
+                    arn,
+                    concrete(&c.value),
+                    d,
+                    serde_json::to_string(&f.parts).unwrap()
+                );
+            } else {
                 prop_assert!(
                     eval.decide(&n.action, &arn).is_allowed(),
                     "{} on {} (from {}) is not allowed by {}",

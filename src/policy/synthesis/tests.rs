@@ -13,6 +13,7 @@ fn static_need(action: &str, arn: &str, line: u32) -> Need {
         } else {
             ResourcePattern::parse_arn(arn)
         },
+        condition: None,
         origin: Origin::Static,
         certainty: Certainty::Needed,
         evidence: Evidence::Static {
@@ -30,6 +31,7 @@ fn trail_need(action: &str, arn: &str, count: u64, last: &str) -> Need {
     Need {
         action: action.into(),
         resource: ResourcePattern::parse_arn(arn),
+        condition: None,
         origin: Origin::Cloudtrail,
         certainty: Certainty::Needed,
         evidence: Evidence::Cloudtrail {
@@ -378,4 +380,95 @@ fn trail_resources_join_the_code_grant_that_covers_them() {
         [Origin::Static, Origin::Cloudtrail].into_iter().collect()
     );
     assert_eq!(p.evidence_of(orders).count(), 2);
+}
+
+fn via(need: Need, service: &str) -> Need {
+    Need {
+        condition: Some(crate::evidence::NeedCondition {
+            key: "kms:ViaService".into(),
+            value: ResourcePattern::from_template(&format!("{service}.${{Region}}.amazonaws.com"), |_| None),
+        }),
+        ..need
+    }
+}
+
+#[test]
+fn conditions_keep_grants_apart_and_join_only_what_is_exact() {
+    let key = "arn:aws:kms:*:*:key/*";
+    let needs = [
+        via(static_need("kms:Decrypt", key, 1), "sqs"),
+        via(static_need("kms:GenerateDataKey", key, 1), "sqs"),
+        via(static_need("kms:Decrypt", key, 2), "sns"),
+        via(static_need("kms:GenerateDataKey", key, 2), "sns"),
+        static_need("kms:Decrypt", "arn:aws:kms:*:*:key/direct", 3),
+    ];
+    let f = run(&needs, &SynthesisOptions::default());
+    // One permission per (action, condition).
+    let perms: Vec<(String, String)> = f
+        .permissions
+        .iter()
+        .map(|p| (p.action.clone(), serde_json::to_string(&p.condition).unwrap()))
+        .collect();
+    assert_eq!(
+        perms,
+        [
+            ("kms:Decrypt".to_string(), "{}".to_string()),
+            (
+                "kms:Decrypt".to_string(),
+                r#"{"StringLike":{"kms:ViaService":["sns.*.amazonaws.com"]}}"#.to_string()
+            ),
+            (
+                "kms:Decrypt".to_string(),
+                r#"{"StringLike":{"kms:ViaService":["sqs.*.amazonaws.com"]}}"#.to_string()
+            ),
+            (
+                "kms:GenerateDataKey".to_string(),
+                r#"{"StringLike":{"kms:ViaService":["sns.*.amazonaws.com"]}}"#.to_string()
+            ),
+            (
+                "kms:GenerateDataKey".to_string(),
+                r#"{"StringLike":{"kms:ViaService":["sqs.*.amazonaws.com"]}}"#.to_string()
+            ),
+        ]
+    );
+    let doc = serde_json::to_value(&f.deployable).unwrap();
+    assert_eq!(
+        doc["Statement"],
+        serde_json::json!([
+            {"Sid": "DecryptDirectKey", "Effect": "Allow", "Action": ["kms:Decrypt"],
+             "Resource": ["arn:aws:kms:*:*:key/direct"]},
+            {"Sid": "WriteAnyKeyViaSnsSqs", "Effect": "Allow", "Action": ["kms:Decrypt", "kms:GenerateDataKey"],
+             "Resource": [key],
+             "Condition": {"StringLike": {"kms:ViaService": ["sns.*.amazonaws.com", "sqs.*.amazonaws.com"]}}},
+        ])
+    );
+    // Templates write the region slot, and then the value is exact.
+    let cfn = serde_json::to_value(f.document(Dialect::CloudFormation)).unwrap();
+    assert_eq!(
+        cfn["Statement"][1]["Condition"],
+        serde_json::json!({"StringEquals": {"kms:ViaService": ["sns.${AWS::Region}.amazonaws.com", "sqs.${AWS::Region}.amazonaws.com"]}})
+    );
+    assert!(f.diagnostics.is_empty(), "{:?}", f.diagnostics);
+}
+
+#[test]
+fn an_unconditional_grant_covers_conditional_ones_never_the_reverse() {
+    let key = "arn:aws:kms:*:*:key/*";
+    let f = run(
+        &[
+            via(static_need("kms:Decrypt", "arn:aws:kms:*:*:key/abc", 1), "sqs"),
+            static_need("kms:Decrypt", key, 2),
+        ],
+        &SynthesisOptions::default(),
+    );
+    assert_eq!(f.deployable.statements.len(), 1);
+    assert!(f.deployable.statements[0].condition.is_empty());
+    let f = run(
+        &[
+            via(static_need("kms:Decrypt", key, 1), "sqs"),
+            static_need("kms:Decrypt", "arn:aws:kms:*:*:key/abc", 2),
+        ],
+        &SynthesisOptions::default(),
+    );
+    assert_eq!(f.deployable.statements.len(), 2);
 }

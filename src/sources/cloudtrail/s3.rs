@@ -2,10 +2,12 @@
 //! GetObject through aws-sdk-s3, several objects at a time. Keys under
 //! `CloudTrail-Digest/` and date folders outside the window are never fetched. Each
 //! object's stored bytes are held once; its JSON is streamed through gunzip (whatever
-//! `Content-Encoding` says, decided by the bytes) and the scanner, on a blocking thread.
+//! `Content-Encoding` says, decided by the bytes) and the scanner, on a blocking thread,
+//! into one of a few long-lived sinks (one per object at a time), so that each keeps its
+//! memo of mapped calls warm across objects.
 
 use std::path::PathBuf;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 
 use crate::diagnostics::{Diagnostic, codes};
 
@@ -53,25 +55,25 @@ async fn read_async<S: RecordSink + 'static>(
 
     let window = Arc::new(window.clone());
     let limit = Arc::new(tokio::sync::Semaphore::new(CONCURRENCY));
+    let pool: Pool<S> = Arc::new(Mutex::new(Vec::new()));
     let mut tasks = tokio::task::JoinSet::new();
     for (key, size) in keys {
         let client = client.clone();
         let bucket = bucket.to_string();
         let window = Arc::clone(&window);
         let limit = Arc::clone(&limit);
+        let pool = Arc::clone(&pool);
         tasks.spawn(async move {
             let _permit = limit.acquire_owned().await;
-            fetch_one::<S>(&client, &bucket, &key, size, &window).await
+            fetch_one::<S>(&client, &bucket, &key, size, &window, &pool).await
         });
     }
-    let mut sink = S::default();
     let mut diagnostics = Vec::new();
     let mut first_error = None;
     while let Some(joined) = tasks.join_next().await {
         match joined {
-            Ok(Ok((s, st, d))) => {
+            Ok(Ok((st, d))) => {
                 progress.advance(st.bytes, st.json_bytes, st.records);
-                sink.merge(s);
                 stats.add(&st);
                 diagnostics.extend(d);
             }
@@ -84,6 +86,10 @@ async fn read_async<S: RecordSink + 'static>(
             }
             Err(e) => diagnostics.push(Diagnostic::warning(codes::UNREADABLE_FILE, e.to_string())),
         }
+    }
+    let mut sink = S::default();
+    for s in std::mem::take(&mut *pool.lock().unwrap_or_else(|e| e.into_inner())) {
+        sink.merge(s);
     }
     if stats.files == 0
         && let Some(e) = first_error
@@ -138,7 +144,10 @@ async fn list_keys(
     Ok(keys)
 }
 
-type Fetched<S> = (S, SourceStats, Vec<Diagnostic>);
+type Fetched = (SourceStats, Vec<Diagnostic>);
+
+/// Sinks not in use; an object being read has one to itself.
+type Pool<S> = Arc<Mutex<Vec<S>>>;
 
 async fn fetch_one<S: RecordSink + 'static>(
     client: &aws_sdk_s3::Client,
@@ -146,7 +155,8 @@ async fn fetch_one<S: RecordSink + 'static>(
     key: &str,
     size: u64,
     window: &Arc<Window>,
-) -> Result<Fetched<S>, String> {
+    pool: &Pool<S>,
+) -> Result<Fetched, String> {
     let name = format!("s3://{bucket}/{key}");
     let out = client
         .get_object()
@@ -163,8 +173,10 @@ async fn fetch_one<S: RecordSink + 'static>(
         .into_bytes();
     let window = Arc::clone(window);
     let shown = name.clone();
+    let pool = Arc::clone(pool);
     tokio::task::spawn_blocking(move || {
-        let mut sink = S::default();
+        let taken = pool.lock().unwrap_or_else(|e| e.into_inner()).pop();
+        let mut sink = taken.unwrap_or_default();
         let mut stats = SourceStats {
             bytes: if size > 0 { size } else { body.len() as u64 },
             ..SourceStats::default()
@@ -178,7 +190,8 @@ async fn fetch_one<S: RecordSink + 'static>(
             &mut stats,
             &mut diags,
         );
-        (sink, stats, diags)
+        pool.lock().unwrap_or_else(|e| e.into_inner()).push(sink);
+        (stats, diags)
     })
     .await
     .map_err(|e| format!("{shown}: {e}"))

@@ -23,6 +23,10 @@ pub enum FileError {
     NotJson { path: PathBuf, message: String },
     #[error("{0}: neither a policy document nor an object of documents keyed by function name")]
     NotPolicy(PathBuf),
+    /// A statement no IAM would accept (`"Effect": "Maybe"`): comparing with the rest
+    /// would misreport what the role grants.
+    #[error("{path}: {message}")]
+    BadStatement { path: PathBuf, message: String },
 }
 
 /// The documents read from `--current FILE`.
@@ -42,6 +46,7 @@ impl PolicyFiles {
         }
         let value = read_json(path)?;
         if is_document(&value) {
+            check_effects(&value, "", path)?;
             return Ok(PolicyFiles::Shared(document(file_label(path), value, path)));
         }
         let Some(map) = value
@@ -50,6 +55,9 @@ impl PolicyFiles {
         else {
             return Err(FileError::NotPolicy(path.to_path_buf()));
         };
+        for (name, doc) in map {
+            check_effects(doc, &format!("{name}: "), path)?;
+        }
         Ok(PolicyFiles::PerFunction(
             map.iter()
                 .map(|(name, doc)| {
@@ -99,6 +107,7 @@ fn folder(dir: &Path) -> Result<PolicyFiles, FileError> {
         if !is_document(&value) {
             return Err(FileError::NotPolicy(p));
         }
+        check_effects(&value, "", &p)?;
         let stem = p.file_name().and_then(|n| n.to_str()).unwrap_or("");
         let name = stem
             .strip_suffix(".policy.json")
@@ -119,6 +128,28 @@ fn read_json(path: &Path) -> Result<Value, FileError> {
         path: path.to_path_buf(),
         message: e.to_string(),
     })
+}
+
+/// Every statement's `Effect`, when it has one, is `Allow` or `Deny`.
+fn check_effects(doc: &Value, prefix: &str, path: &Path) -> Result<(), FileError> {
+    let statements: Vec<&Value> = match doc.get("Statement") {
+        Some(Value::Array(items)) => items.iter().collect(),
+        Some(one) => vec![one],
+        None => Vec::new(),
+    };
+    for (i, st) in statements.iter().enumerate() {
+        let effect = match st.get("Effect") {
+            None => continue,
+            Some(Value::String(e)) if e == "Allow" || e == "Deny" => continue,
+            Some(Value::String(e)) => format!("{e:?}"),
+            Some(other) => other.to_string(),
+        };
+        return Err(FileError::BadStatement {
+            path: path.to_path_buf(),
+            message: format!("{prefix}statement {i}: Effect {effect} is neither Allow nor Deny"),
+        });
+    }
+    Ok(())
 }
 
 fn is_document(v: &Value) -> bool {

@@ -8,12 +8,12 @@ use std::path::{Path, PathBuf};
 use serde_json::Value;
 
 use crate::diagnostics::codes;
-use crate::sources::discover::{Definition, Discovery, FunctionSpec};
+use crate::sources::discover::{Definition, Discovery, EncryptionKey, FunctionSpec};
 
 use super::cfn_roles::{self, Place};
 use super::code::{self, Declared};
 use super::intrinsics::Scope;
-use super::{cfn_checks, cfn_deployment, lines, template_error, yaml};
+use super::{cfn_checks, cfn_deployment, cfn_encryption, lines, template_error, yaml};
 
 pub const SERVERLESS_FUNCTION: &str = "AWS::Serverless::Function";
 pub const LAMBDA_FUNCTION: &str = "AWS::Lambda::Function";
@@ -81,15 +81,32 @@ pub fn read(stack: &Stack<'_>, found: &mut Discovery) {
     let resources_line = lines::key_line(stack.text, "Resources").unwrap_or(1);
     let stack_label = stack_name.clone().unwrap_or_else(|| stack.path.display().to_string());
     let keys = lines::KeyIndex::new(stack.text);
+    // Where each resource starts, so a property is looked for within its resource only.
+    let mut starts: Vec<u32> = resources
+        .keys()
+        .filter_map(|id| keys.line_from(id, resources_line))
+        .collect();
+    starts.sort_unstable();
+    // What points at what, indexed once rather than rescanned per function.
+    let wiring = cfn_deployment::Wiring::new(&scope);
+    scope.take_notes();
+    let here = Place {
+        file: stack.path,
+        keys: &keys,
+        starts: &starts,
+        from: resources_line,
+        wiring: &wiring,
+    };
     for (id, res) in resources {
         let ty = res.get("Type").and_then(Value::as_str).unwrap_or("");
         let line = keys.line_from(id, resources_line);
-        if let Some(def) = definition(id, ty, &scope, stack.path, line, &stack_label) {
+        if let Some(mut def) = definition(id, ty, &scope, stack.path, line, &stack_label) {
+            cfn_encryption::locate(&mut def, &keys, &starts);
             found.definitions.push(def);
         }
         match ty {
             SERVERLESS_FUNCTION | LAMBDA_FUNCTION => {
-                if let Some(spec) = function(id, ty, res, stack, &scope, line, &stack_label, found) {
+                if let Some(spec) = function(id, ty, res, stack, &scope, line, &stack_label, &here, found) {
                     found.functions.push(spec);
                 }
             }
@@ -112,6 +129,7 @@ fn function(
     scope: &Scope<'_>,
     line: Option<u32>,
     stack_label: &str,
+    template: &Place<'_>,
     found: &mut Discovery,
 ) -> Option<FunctionSpec> {
     let base = stack.path.parent().unwrap_or(Path::new("."));
@@ -201,11 +219,10 @@ fn function(
             }
         }
     }
-    let deployment = cfn_deployment::deployment(id, ty, &props, &globals, scope);
+    let deployment = cfn_deployment::deployment(id, ty, &props, &globals, scope, template.wiring);
     let place = Place {
-        file: stack.path,
-        text: stack.text,
         from: line.unwrap_or(1),
+        ..*template
     };
     let (role, current_policies) = match props.get("Role") {
         Some(r) => {
@@ -372,6 +389,16 @@ pub fn definition(
         file: file.to_path_buf(),
         line,
         stack: Some(stack.to_string()),
+        // Its line is the resource's until `cfn_encryption::locate` finds the property's.
+        encryption: scope.resource(id).and_then(|r| r.get("Properties")).and_then(|props| {
+            let (path, arn) = cfn_encryption::key(ty, props, scope)?;
+            Some(EncryptionKey {
+                arn,
+                property: path.last().copied().unwrap_or_default().to_string(),
+                line,
+                logical_id: cfn_encryption::own_key(props, path, scope),
+            })
+        }),
     })
 }
 

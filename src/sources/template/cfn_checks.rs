@@ -41,6 +41,7 @@ pub fn dangling_references(
         }
     }
     known.extend(declared_elsewhere.iter().cloned());
+    let lower: BTreeSet<String> = known.iter().map(|k| k.to_ascii_lowercase()).collect();
     let mut found: Vec<(String, &'static str)> = Vec::new();
     walk(template, &mut found, 0);
     let mut reported = BTreeSet::new();
@@ -50,7 +51,7 @@ pub fn dangling_references(
         if base.starts_with("AWS::")
             || known.contains(&base)
             || IMPLICIT.contains(&base.as_str())
-            || implicit_for(&base, &known)
+            || implicit_for(&base, &known, &lower)
             || !reported.insert(base.clone())
         {
             continue;
@@ -67,11 +68,12 @@ pub fn dangling_references(
     out
 }
 
-/// `OrdersRole` when `Orders` is declared: a name the framework generates.
-fn implicit_for(name: &str, known: &BTreeSet<String>) -> bool {
+/// `OrdersRole` when `Orders` is declared: a name the framework generates. `lower` holds
+/// the known names lower-cased (the stem is compared ignoring ASCII case).
+fn implicit_for(name: &str, known: &BTreeSet<String>, lower: &BTreeSet<String>) -> bool {
     IMPLICIT_SUFFIXES.iter().any(|suffix| {
         name.strip_suffix(suffix)
-            .is_some_and(|stem| known.contains(stem) || known.iter().any(|k| k.eq_ignore_ascii_case(stem)))
+            .is_some_and(|stem| known.contains(stem) || lower.contains(&stem.to_ascii_lowercase()))
     })
 }
 

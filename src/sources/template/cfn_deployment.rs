@@ -2,6 +2,10 @@
 //! tracing, VPC, event source mappings (SAM `Events` and `AWS::Lambda::EventSourceMapping`
 //! resources), triggers (SAM events, permissions, rules, subscriptions, bucket
 //! notifications), dead-letter and on-failure destinations, and the environment's key.
+//! What points at what is indexed once per template ([`Wiring`]), so that reading
+//! thousands of functions does not rescan every resource for each.
+
+use std::collections::{HashMap, HashSet};
 
 use serde_json::Value;
 
@@ -10,8 +14,112 @@ use crate::sources::discover::{Deployment, Trigger};
 use super::cfn::{LAMBDA_FUNCTION, SERVERLESS_FUNCTION};
 use super::intrinsics::{Scope, references};
 
+/// Which resources of a template point at which function or role, found in one pass.
+#[derive(Debug, Default)]
+pub struct Wiring<'a> {
+    /// Function id → the resources whose wiring properties name it, in template order.
+    pointing: HashMap<String, Vec<(&'a str, &'a Value)>>,
+    /// The ids `AWS::Logs::LogGroup` names refer to, and the names as far as known.
+    log_group_refs: HashSet<String>,
+    log_group_names: Vec<String>,
+    /// Role id → the `AWS::IAM::Policy`, `ManagedPolicy` and `RolePolicy` resources that
+    /// name it (`Roles`, `RoleName`), in template order.
+    attached: HashMap<String, Vec<(&'a str, &'a Value)>>,
+}
+
+impl<'a> Wiring<'a> {
+    /// Indexes the template of `scope` (notes its evaluation leaves are the caller's to take).
+    pub fn new(scope: &Scope<'a>) -> Wiring<'a> {
+        let mut w = Wiring::default();
+        let Some(resources) = scope.template.get("Resources").and_then(Value::as_object) else {
+            return w;
+        };
+        for (rid, r) in resources {
+            let props = r.get("Properties").unwrap_or(&Value::Null);
+            let mut names = Vec::new();
+            let mut refer = |v: Option<&Value>| {
+                if let Some(v) = v {
+                    references(v, &mut names, 0);
+                }
+            };
+            let ty = r.get("Type").and_then(Value::as_str).unwrap_or("");
+            match ty {
+                "AWS::Lambda::EventSourceMapping" | "AWS::Lambda::Permission" | "AWS::Lambda::EventInvokeConfig" => {
+                    refer(props.get("FunctionName"));
+                }
+                "AWS::Events::Rule" => {
+                    for t in props.get("Targets").and_then(Value::as_array).into_iter().flatten() {
+                        refer(t.get("Arn"));
+                    }
+                }
+                "AWS::SNS::Subscription" => refer(props.get("Endpoint")),
+                "AWS::S3::Bucket" => {
+                    for c in props
+                        .pointer("/NotificationConfiguration/LambdaConfigurations")
+                        .and_then(Value::as_array)
+                        .into_iter()
+                        .flatten()
+                    {
+                        refer(c.get("Function"));
+                    }
+                }
+                "AWS::Logs::LogGroup" => {
+                    if let Some(v) = props.get("LogGroupName") {
+                        references(v, &mut names, 0);
+                        w.log_group_refs.extend(names.drain(..));
+                        w.log_group_names.extend(scope.eval(v));
+                    }
+                }
+                "AWS::IAM::Policy" | "AWS::IAM::ManagedPolicy" | "AWS::IAM::RolePolicy" => {
+                    refer(props.get("Roles"));
+                    refer(props.get("RoleName"));
+                    names.sort();
+                    names.dedup();
+                    for n in names.drain(..) {
+                        w.attached.entry(n).or_default().push((rid.as_str(), r));
+                    }
+                }
+                _ => {}
+            }
+            names.sort();
+            names.dedup();
+            for n in names {
+                w.pointing.entry(n).or_default().push((rid.as_str(), r));
+            }
+        }
+        w
+    }
+
+    /// The resources whose wiring properties name `id`.
+    fn pointing(&self, id: &str) -> &[(&'a str, &'a Value)] {
+        self.pointing.get(id).map_or(&[], Vec::as_slice)
+    }
+
+    /// The policy resources that name role `id`, in template order.
+    pub fn attached(&self, id: &str) -> &[(&'a str, &'a Value)] {
+        self.attached.get(id).map_or(&[], Vec::as_slice)
+    }
+
+    /// Whether a log group of the template is the function's: its name refers to the
+    /// function, holds its id, or ends with its name.
+    fn log_group_declared(&self, id: &str, function_name: &str) -> bool {
+        self.log_group_refs.contains(id)
+            || self
+                .log_group_names
+                .iter()
+                .any(|n| n.contains(id) || n.ends_with(function_name))
+    }
+}
+
 /// The platform facts of function `id`.
-pub fn deployment(id: &str, ty: &str, props: &Value, globals: &Value, scope: &Scope<'_>) -> Deployment {
+pub fn deployment(
+    id: &str,
+    ty: &str,
+    props: &Value,
+    globals: &Value,
+    scope: &Scope<'_>,
+    wiring: &Wiring<'_>,
+) -> Deployment {
     let global = |name: &str| {
         if ty == SERVERLESS_FUNCTION {
             globals.get(name)
@@ -37,24 +145,8 @@ pub fn deployment(id: &str, ty: &str, props: &Value, globals: &Value, scope: &Sc
         .get("VpcConfig")
         .or_else(|| global("VpcConfig"))
         .is_some_and(|v| !v.is_null());
-    let log_group_declared = scope
-        .template
-        .get("Resources")
-        .and_then(Value::as_object)
-        .is_some_and(|rs| {
-            rs.values().any(|r| {
-                r.get("Type").and_then(Value::as_str) == Some("AWS::Logs::LogGroup")
-                    && r.pointer("/Properties/LogGroupName").is_some_and(|v| {
-                        let mut names = Vec::new();
-                        references(v, &mut names, 0);
-                        names.iter().any(|n| n == id)
-                            || scope
-                                .eval(v)
-                                .is_some_and(|n| n.contains(id) || n.ends_with(&function_name))
-                    })
-            })
-        })
-        || props.pointer("/LoggingConfig/LogGroup").is_some();
+    let log_group_declared =
+        wiring.log_group_declared(id, &function_name) || props.pointer("/LoggingConfig/LogGroup").is_some();
     let mut d = Deployment {
         function_name,
         log_group_declared,
@@ -81,7 +173,7 @@ pub fn deployment(id: &str, ty: &str, props: &Value, globals: &Value, scope: &Sc
         d.destinations.extend(props.pointer(path).and_then(|v| scope.eval(v)));
     }
     if ty == LAMBDA_FUNCTION || ty == SERVERLESS_FUNCTION {
-        wiring(id, scope, &mut d);
+        wire(id, scope, wiring, &mut d);
     }
     d.triggers.sort();
     d.triggers.dedup();
@@ -132,10 +224,7 @@ fn sam_event(name: &str, ev: &Value, scope: &Scope<'_>, d: &mut Deployment) {
 
 /// Event sources and triggers declared as resources of their own that point at the
 /// function (what CDK and plain CloudFormation write).
-fn wiring(id: &str, scope: &Scope<'_>, d: &mut Deployment) {
-    let Some(resources) = scope.template.get("Resources").and_then(Value::as_object) else {
-        return;
-    };
+fn wire(id: &str, scope: &Scope<'_>, wiring: &Wiring<'_>, d: &mut Deployment) {
     let names = |v: Option<&Value>| {
         let mut out = Vec::new();
         if let Some(v) = v {
@@ -144,7 +233,8 @@ fn wiring(id: &str, scope: &Scope<'_>, d: &mut Deployment) {
         out
     };
     let points_here = |v: Option<&Value>| names(v).iter().any(|n| n == id);
-    for (rid, r) in resources {
+    for &(rid, r) in wiring.pointing(id) {
+        let rid = &rid.to_string();
         let props = r.get("Properties").unwrap_or(&Value::Null);
         let get = |k: &str| props.get(k);
         match r.get("Type").and_then(Value::as_str).unwrap_or("") {
@@ -266,6 +356,7 @@ mod tests {
             &t["Resources"]["Fn"]["Properties"],
             &Value::Null,
             &scope,
+            &Wiring::new(&scope),
         );
         assert!(d.tracing);
         assert_eq!(

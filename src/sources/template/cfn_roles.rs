@@ -10,24 +10,35 @@ use serde_json::{Value, json};
 
 use crate::sources::discover::{CurrentPolicy, Deployment, PolicyKind};
 
+use super::cfn_deployment::Wiring;
 use super::intrinsics::{Scope, references};
-use super::lines;
+use super::lines::KeyIndex;
 use super::sam_policies;
 
-/// Where policies are declared, for their `file`/`line`.
+/// Where policies are declared, for their `file`/`line`, and the template's indexes.
+#[derive(Clone, Copy)]
 pub struct Place<'a> {
     pub file: &'a Path,
-    pub text: &'a str,
+    /// The template's text, indexed.
+    pub keys: &'a KeyIndex<'a>,
+    /// The lines resources start on, sorted: a policy's name is looked for in its own
+    /// resource first.
+    pub starts: &'a [u32],
     /// The line the function (or role) is declared on: policies are looked for after it.
     pub from: u32,
+    pub wiring: &'a Wiring<'a>,
 }
 
 impl Place<'_> {
     fn policy(&self, name: String, kind: PolicyKind, arn: Option<String>, document: Option<Value>) -> CurrentPolicy {
         let key = arn.as_deref().unwrap_or(&name);
         let short = key.rsplit('/').next().unwrap_or(key);
+        let until = self
+            .starts
+            .get(self.starts.partition_point(|s| *s <= self.from))
+            .copied();
         CurrentPolicy {
-            line: lines::find_line_from(self.text, short, self.from),
+            line: self.keys.find_from(short, self.from, until),
             file: Some(self.file.to_path_buf()),
             name,
             kind,
@@ -152,7 +163,7 @@ pub fn role_policies(role_id: &str, scope: &Scope<'_>, place: &Place<'_>) -> Vec
     let Some(role) = scope.resource(role_id) else {
         return out;
     };
-    let from = lines::key_line(place.text, role_id).unwrap_or(place.from);
+    let from = place.keys.line_from(role_id, 1).unwrap_or(place.from);
     let at = Place { from, ..*place };
     let props = role.get("Properties").unwrap_or(&Value::Null);
     for p in props.get("Policies").and_then(Value::as_array).into_iter().flatten() {
@@ -174,43 +185,29 @@ pub fn role_policies(role_id: &str, scope: &Scope<'_>, place: &Place<'_>) -> Vec
         }
     }
     // Policies declared apart that name the role.
-    for (id, r) in scope
-        .template
-        .get("Resources")
-        .and_then(Value::as_object)
-        .into_iter()
-        .flatten()
-    {
+    for &(id, r) in place.wiring.attached(role_id) {
         let ty = r.get("Type").and_then(Value::as_str).unwrap_or("");
-        if !matches!(
-            ty,
-            "AWS::IAM::Policy" | "AWS::IAM::ManagedPolicy" | "AWS::IAM::RolePolicy"
-        ) {
-            continue;
-        }
         let rp = r.get("Properties").unwrap_or(&Value::Null);
-        let mut names = Vec::new();
-        references(rp.get("Roles").unwrap_or(&Value::Null), &mut names, 0);
-        references(rp.get("RoleName").unwrap_or(&Value::Null), &mut names, 0);
-        if !names.iter().any(|n| n == role_id) {
-            continue;
-        }
-        let from = lines::key_line(place.text, id).unwrap_or(from);
-        let here = Place { from, ..*place };
+        let from = place.keys.line_from(id, 1).unwrap_or(from);
         let doc = rp.get("PolicyDocument").map(|d| scope.eval_tree(d));
         let name = rp
             .get("PolicyName")
             .or_else(|| rp.get("ManagedPolicyName"))
             .and_then(|v| scope.eval(v))
-            .unwrap_or_else(|| id.clone());
+            .unwrap_or_else(|| id.to_string());
         let kind = if ty == "AWS::IAM::ManagedPolicy" {
             PolicyKind::CustomerManaged
         } else {
             PolicyKind::Inline
         };
-        let mut policy = here.policy(name, kind, None, doc);
-        policy.line = Some(from);
-        out.push(policy);
+        out.push(CurrentPolicy {
+            line: Some(from),
+            file: Some(place.file.to_path_buf()),
+            name,
+            kind,
+            arn: None,
+            document: doc,
+        });
     }
     out
 }
@@ -242,10 +239,14 @@ mod tests {
             template: &t,
             ..Scope::default()
         };
+        let keys = KeyIndex::new("");
+        let wiring = Wiring::new(&scope);
         let place = Place {
             file: Path::new("template.yaml"),
-            text: "",
+            keys: &keys,
+            starts: &[],
             from: 1,
+            wiring: &wiring,
         };
         assert_eq!(
             role_id(&json!({"Fn::GetAtt": ["R", "Arn"]}), &scope).as_deref(),

@@ -1,6 +1,10 @@
 //! Finding the line a definition's construct sits on, from its text: parsed values carry
 //! no positions, and a warning should name the place (`template.yaml:57`).
 
+use std::cell::RefCell;
+use std::collections::HashMap;
+use std::rc::Rc;
+
 /// 1-based line of the first mapping entry `key:` (YAML), `"key":` (JSON) or a
 /// Terraform block / attribute `key` at or after line `from`.
 pub fn key_line_from(text: &str, key: &str, from: u32) -> Option<u32> {
@@ -11,21 +15,37 @@ pub fn key_line_from(text: &str, key: &str, from: u32) -> Option<u32> {
         .map(|(i, _)| i as u32 + 1)
 }
 
-/// Every line's mapping key, indexed once so that looking up the keys of thousands of
-/// resources does not rescan the template for each.
+/// Every line's mapping key and where every line starts, indexed once so that looking up
+/// the keys and names of thousands of resources does not rescan the template for each.
 pub struct KeyIndex<'a> {
-    lines: std::collections::HashMap<&'a str, Vec<u32>>,
+    text: &'a str,
+    lines: HashMap<&'a str, Vec<u32>>,
+    /// Byte offset of each line's start (line `n` starts at `starts[n - 1]`).
+    starts: Vec<usize>,
+    /// The lines holding a text looked for before, found by one scan each.
+    found: RefCell<HashMap<String, Rc<[u32]>>>,
 }
 
 impl<'a> KeyIndex<'a> {
     pub fn new(text: &'a str) -> KeyIndex<'a> {
-        let mut lines: std::collections::HashMap<&'a str, Vec<u32>> = std::collections::HashMap::new();
-        for (i, line) in text.lines().enumerate() {
+        let mut lines: HashMap<&'a str, Vec<u32>> = HashMap::new();
+        let mut starts = Vec::new();
+        let mut at = 0;
+        for (i, line) in text.split_inclusive('\n').enumerate() {
+            starts.push(at);
+            at += line.len();
+            let line = line.strip_suffix('\n').unwrap_or(line);
+            let line = line.strip_suffix('\r').unwrap_or(line);
             if let Some(key) = line_key(line) {
                 lines.entry(key).or_default().push(i as u32 + 1);
             }
         }
-        KeyIndex { lines }
+        KeyIndex {
+            text,
+            lines,
+            starts,
+            found: RefCell::default(),
+        }
     }
 
     /// The same answer as [`key_line_from`], without scanning.
@@ -33,6 +53,56 @@ impl<'a> KeyIndex<'a> {
         let found = self.lines.get(key)?;
         let at = found.partition_point(|l| *l < from);
         found.get(at).copied()
+    }
+
+    /// The same answer as [`find_line_from`]: the lines before `until` (the end of the
+    /// construct, when known) are searched directly; past them, the lines holding
+    /// `needle` are found once per needle and remembered.
+    pub fn find_from(&self, needle: &str, from: u32, until: Option<u32>) -> Option<u32> {
+        if needle.is_empty() || needle.contains(['\n', '\r']) {
+            return find_line_from(self.text, needle, from);
+        }
+        let from = from.max(1);
+        let end = until.filter(|u| *u > from);
+        if let Some(end) = end {
+            let start = self.offset(from);
+            let stop = self.offset(end);
+            let in_range = self.lines_of(&self.text[start..stop], needle, from).next();
+            if in_range.is_some() {
+                return in_range;
+            }
+        }
+        let after = end.unwrap_or(from);
+        let all = {
+            let mut found = self.found.borrow_mut();
+            Rc::clone(
+                found
+                    .entry(needle.to_string())
+                    .or_insert_with(|| self.lines_of(self.text, needle, 1).collect()),
+            )
+        };
+        all.get(all.partition_point(|l| *l < after)).copied()
+    }
+
+    /// Byte offset where 1-based line `line` starts (the text's end past the last).
+    fn offset(&self, line: u32) -> usize {
+        self.starts
+            .get(line.saturating_sub(1) as usize)
+            .copied()
+            .unwrap_or(self.text.len())
+    }
+
+    /// The lines of `slice` (which starts at line `first`) holding `needle`, each once.
+    fn lines_of<'s>(&'s self, slice: &'s str, needle: &'s str, first: u32) -> impl Iterator<Item = u32> + 's {
+        let base = self.offset(first);
+        let mut last = 0;
+        slice.match_indices(needle).filter_map(move |(at, _)| {
+            let line = self.starts.partition_point(|s| *s <= base + at) as u32;
+            (line != last).then(|| {
+                last = line;
+                line
+            })
+        })
     }
 }
 
@@ -135,6 +205,23 @@ mod tests {
                     key_line_from(text, key, from),
                     "{key} from {from}"
                 );
+            }
+        }
+    }
+
+    #[test]
+    fn find_from_agrees_with_scanning() {
+        let text = "Resources:\r\n  A:\n    Policies: [AWSLambdaBasicExecutionRole, x]\n  B:\n\n    P: x x\n  C:\n    Q: AWSLambdaBasicExecutionRole\nx";
+        let index = KeyIndex::new(text);
+        for needle in ["AWSLambdaBasicExecutionRole", "x", "Resources", "missing", "", "A:\n"] {
+            for from in 0..11 {
+                for until in [None, Some(0), Some(3), Some(4), Some(6), Some(20)] {
+                    assert_eq!(
+                        index.find_from(needle, from, until),
+                        find_line_from(text, needle, from),
+                        "{needle:?} from {from} until {until:?}"
+                    );
+                }
             }
         }
     }

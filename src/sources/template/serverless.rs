@@ -13,6 +13,7 @@ use serde_json::{Value, json};
 use crate::sources::discover::{CurrentPolicy, Deployment, Discovery, FunctionSpec, PolicyKind};
 
 use super::cfn::{Pseudo, definition};
+use super::cfn_deployment::Wiring;
 use super::cfn_roles::{self, Place};
 use super::code::{self, Declared};
 use super::intrinsics::Scope;
@@ -86,19 +87,23 @@ pub fn read(path: &Path, pseudo: &Pseudo, found: &mut Discovery) {
         path,
         &generated,
     ));
+    let keys = lines::KeyIndex::new(text);
     let resources_line = lines::key_line(text, "Resources").unwrap_or(1);
     for (id, res) in template["Resources"].as_object().into_iter().flatten() {
         let ty = res.get("Type").and_then(Value::as_str).unwrap_or("");
-        let line = lines::key_line_from(text, id, resources_line);
+        let line = keys.line_from(id, resources_line);
         found
             .definitions
             .extend(definition(id, ty, &scope, path, line, &stack_name));
     }
+    let wiring = Wiring::new(&scope);
     scope.take_notes();
     let svc = Service {
         path,
         dir,
-        text,
+        keys: &keys,
+        provider_line: lines::key_line(text, "provider").unwrap_or(1),
+        wiring: &wiring,
         raw: &loaded.value,
         config: &config,
         vars: &vars,
@@ -109,7 +114,7 @@ pub fn read(path: &Path, pseudo: &Pseudo, found: &mut Discovery) {
     };
     let functions_line = lines::key_line(text, "functions").unwrap_or(1);
     for (key, f) in &functions {
-        let line = lines::key_line_from(text, key, functions_line);
+        let line = keys.line_from(key, functions_line);
         if let Some(spec) = svc.function(key, f, line, found) {
             found.functions.push(spec);
         }
@@ -143,7 +148,11 @@ fn logical_prefix(key: &str) -> String {
 struct Service<'a> {
     path: &'a Path,
     dir: &'a Path,
-    text: &'a str,
+    /// The service file's text, indexed.
+    keys: &'a lines::KeyIndex<'a>,
+    provider_line: u32,
+    /// What the `resources` section attaches to its roles.
+    wiring: &'a Wiring<'a>,
     /// The service file as written (for per-variable notes).
     raw: &'a Value,
     config: &'a Value,
@@ -346,8 +355,10 @@ impl Service<'_> {
         let account = self.scope.account.unwrap_or("*");
         let place = Place {
             file: self.path,
-            text: self.text,
-            from: lines::key_line(self.text, "provider").unwrap_or(1),
+            keys: self.keys,
+            starts: &[],
+            from: self.provider_line,
+            wiring: self.wiring,
         };
         let named = f
             .get("role")
@@ -409,7 +420,9 @@ impl Service<'_> {
                 arn: None,
                 document: Some(doc),
                 file: Some(self.path.to_path_buf()),
-                line: lines::find_line_from(self.text, needle, line.filter(|_| per_function.is_some()).unwrap_or(1)),
+                line: self
+                    .keys
+                    .find_from(needle, line.filter(|_| per_function.is_some()).unwrap_or(1), None),
             });
         }
         let managed = self
@@ -419,7 +432,7 @@ impl Service<'_> {
         for m in managed.and_then(Value::as_array).into_iter().flatten() {
             if let Some(arn) = self.scope.eval(m) {
                 policies.push(CurrentPolicy {
-                    line: lines::find_line(self.text, arn.rsplit('/').next().unwrap_or(&arn)),
+                    line: self.keys.find_from(arn.rsplit('/').next().unwrap_or(&arn), 1, None),
                     name: arn.clone(),
                     kind: PolicyKind::Managed,
                     arn: Some(arn),

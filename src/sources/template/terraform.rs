@@ -19,15 +19,26 @@ use super::{lines, template_error};
 /// Module calls nested deeper than this are not followed.
 const MAX_MODULE_DEPTH: usize = 8;
 
+/// Blocks nested deeper than this are not searched for attribute lines.
+const MAX_BLOCK_DEPTH: usize = 16;
+
 /// One block of a module, with where it is written.
 #[derive(Debug, Clone)]
 pub struct Item {
     pub block: Block,
     pub file: PathBuf,
     pub line: Option<u32>,
+    /// The line of each attribute written in a resource or data block (nested blocks'
+    /// included; the first of a repeated name).
+    pub attr_lines: BTreeMap<String, u32>,
 }
 
 impl Item {
+    /// The line of attribute `key` (`kms_master_key_id`), as [`Item::attr_lines`] knows it.
+    pub fn attr_line(&self, key: &str) -> Option<u32> {
+        self.attr_lines.get(key).copied()
+    }
+
     /// An attribute of the block (`handler`), or of a nested block (`environment.variables`).
     pub fn attr(&self, path: &str) -> Option<&Expression> {
         attr_in(self.block.body(), path)
@@ -186,13 +197,23 @@ fn load(
 }
 
 fn index(module: &mut Module, body: Body, file: &Path, text: &str) {
+    let keys = lines::KeyIndex::new(text);
+    let headers = block_headers(text);
     for block in body.into_blocks() {
         let labels: Vec<String> = block.labels().iter().map(|l| l.as_str().to_string()).collect();
-        let line = block_line(text, block.identifier(), &labels);
+        let line = headers
+            .get(&header(block.identifier(), &labels))
+            .copied()
+            .or_else(|| block_line(text, block.identifier(), &labels));
+        let mut attr_lines = BTreeMap::new();
+        if let (Some(from), "resource" | "data") = (line, block.identifier()) {
+            attribute_lines(block.body(), &keys, from, &mut attr_lines, 0);
+        }
         let item = |block: Block| Item {
             block,
             file: file.to_path_buf(),
             line,
+            attr_lines,
         };
         match (block.identifier(), labels.as_slice()) {
             ("resource", [ty, name]) => {
@@ -223,7 +244,51 @@ fn index(module: &mut Module, body: Body, file: &Path, text: &str) {
     }
 }
 
-/// The line of `resource "type" "name" {`.
+/// The lines of a block's attributes, at or after the block's line `from`.
+fn attribute_lines(body: &Body, keys: &lines::KeyIndex<'_>, from: u32, out: &mut BTreeMap<String, u32>, depth: usize) {
+    if depth > MAX_BLOCK_DEPTH {
+        return;
+    }
+    for a in body.attributes() {
+        if !out.contains_key(a.key())
+            && let Some(l) = keys.line_from(a.key(), from)
+        {
+            out.insert(a.key().to_string(), l);
+        }
+    }
+    for b in body.blocks() {
+        attribute_lines(b.body(), keys, from, out, depth + 1);
+    }
+}
+
+/// The first line of each block header of a file (`resource "type" "name"`, spaces
+/// normalised), indexed once so that thousands of blocks do not rescan the file each.
+fn block_headers(text: &str) -> BTreeMap<String, u32> {
+    let mut out = BTreeMap::new();
+    for (i, line) in text.lines().enumerate() {
+        // A block's opening brace is on its header's line.
+        let Some((head, _)) = line.split_once('{') else {
+            continue;
+        };
+        let key = head.split_whitespace().collect::<Vec<_>>().join(" ");
+        if !key.is_empty() {
+            out.entry(key).or_insert(i as u32 + 1);
+        }
+    }
+    out
+}
+
+/// `resource "type" "name"`: a block's header as [`block_headers`] indexes it.
+fn header(ident: &str, labels: &[String]) -> String {
+    let mut out = ident.to_string();
+    for l in labels {
+        out.push_str(&format!(" \"{l}\""));
+    }
+    out
+}
+
+/// The line of `resource "type" "name" {`, scanning the text (a header written in a way
+/// [`block_headers`] does not index).
 fn block_line(text: &str, ident: &str, labels: &[String]) -> Option<u32> {
     let quoted: Vec<String> = labels.iter().map(|l| format!("\"{l}\"")).collect();
     text.lines()
@@ -266,6 +331,7 @@ fn tfvars(dir: &Path) -> BTreeMap<String, Expression> {
 fn definitions(ev: &Eval<'_>, found: &mut Discovery) {
     let module = ev.module();
     let stack = ev.stack_label();
+    let mut keys = super::terraform_encryption::keys(ev);
     for (addr, item) in &module.resources {
         let ty = addr.split('.').next().unwrap_or("");
         if !super::terraform_eval::is_named_type(ty) || ty == "aws_lambda_function" {
@@ -282,6 +348,27 @@ fn definitions(ev: &Eval<'_>, found: &mut Discovery) {
             file: item.file.clone(),
             line: item.line,
             stack: Some(stack.clone()),
+            encryption: keys.remove(addr),
         });
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn indexed_block_headers_agree_with_scanning() {
+        let text = "locals {\n  a = 1\n}\nresource \"aws_sqs_queue\" \"jobs\" {\n  name = \"j\"\n}\n\
+                    resource  \"aws_sqs_queue\"   \"jobs2\"{ name = \"k\" }\n\
+                    data \"aws_kms_key\" \"k\" {\n  key_id = \"alias/x\"\n}\nmodule \"api\" {\n  source = \"./api\"\n}\n";
+        let headers = block_headers(text);
+        let body = hcl::parse(text).unwrap();
+        for block in body.blocks() {
+            let labels: Vec<String> = block.labels().iter().map(|l| l.as_str().to_string()).collect();
+            let indexed = headers.get(&header(block.identifier(), &labels)).copied();
+            assert!(indexed.is_some(), "{} {labels:?}", block.identifier());
+            assert_eq!(indexed, block_line(text, block.identifier(), &labels), "{labels:?}");
+        }
     }
 }

@@ -2,15 +2,18 @@
 //! `archive_file` data source's `source_dir`/`source_file`), handler, layers,
 //! `environment.variables`, role and its policies, and the platform facts: log group,
 //! tracing, VPC, dead-letter config, event source mappings, permissions, bucket
-//! notifications, rule targets, subscriptions and invoke-config destinations.
+//! notifications, rule targets, subscriptions and invoke-config destinations. What
+//! points at what is indexed once per module ([`Wiring`]), so that reading thousands of
+//! functions does not rescan every resource for each.
 
-use std::collections::BTreeMap;
+use std::cell::RefCell;
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::path::PathBuf;
 
 use hcl::Expression;
 
 use crate::diagnostics::{Diagnostic, codes};
-use crate::sources::discover::{Deployment, Discovery, FunctionSpec, Trigger};
+use crate::sources::discover::{CurrentPolicy, Deployment, Discovery, FunctionSpec, Trigger};
 
 use super::code::{self, Declared};
 use super::terraform::Item;
@@ -20,13 +23,80 @@ use super::terraform_iam;
 /// Reads the functions of one module into `found`.
 pub fn functions(ev: &Eval<'_>, found: &mut Discovery) {
     let module = ev.module();
+    let wiring = Wiring::new(ev);
+    ev.take_notes();
     for (addr, item) in &module.resources {
         if !addr.starts_with("aws_lambda_function.") {
             continue;
         }
-        if let Some(spec) = function(ev, addr, item, found) {
+        if let Some(spec) = function(ev, addr, item, &wiring, found) {
             found.functions.push(spec);
         }
+    }
+}
+
+/// Which resources of a module point at which function, found in one pass, and the
+/// policies of each role once read.
+struct Wiring<'m> {
+    /// Address → the resources whose wiring attributes refer to it, in address order.
+    pointing: HashMap<String, Vec<(&'m String, &'m Item)>>,
+    /// What `aws_cloudwatch_log_group` names refer to, and the names as far as known.
+    log_group_refs: HashSet<String>,
+    log_group_names: HashSet<String>,
+    /// Role address → its policies (functions often share a role).
+    roles: RefCell<HashMap<String, Vec<CurrentPolicy>>>,
+}
+
+impl<'m> Wiring<'m> {
+    fn new(ev: &Eval<'m>) -> Wiring<'m> {
+        let mut w = Wiring {
+            pointing: HashMap::new(),
+            log_group_refs: HashSet::new(),
+            log_group_names: HashSet::new(),
+            roles: RefCell::default(),
+        };
+        for (a, r) in &ev.module().resources {
+            let ty = a.split('.').next().unwrap_or("");
+            let mut names = match ty {
+                "aws_lambda_event_source_mapping"
+                | "aws_lambda_permission"
+                | "aws_lambda_function_event_invoke_config" => refs(r.attr("function_name")),
+                "aws_s3_bucket_notification" => r
+                    .blocks("lambda_function")
+                    .flat_map(|b| refs(super::terraform::attr_in(b.body(), "lambda_function_arn")))
+                    .collect(),
+                "aws_cloudwatch_event_target" => refs(r.attr("arn")),
+                "aws_sns_topic_subscription" => refs(r.attr("endpoint")),
+                "aws_apigatewayv2_integration" => refs(r.attr("integration_uri")),
+                "aws_cloudwatch_log_group" => {
+                    w.log_group_refs.extend(refs(r.attr("name")));
+                    w.log_group_names.extend(r.attr("name").and_then(|e| ev.string(e)));
+                    continue;
+                }
+                _ => continue,
+            };
+            names.sort();
+            names.dedup();
+            for n in names {
+                w.pointing.entry(n).or_default().push((a, r));
+            }
+        }
+        w
+    }
+
+    fn pointing(&self, addr: &str) -> &[(&'m String, &'m Item)] {
+        self.pointing.get(addr).map_or(&[], Vec::as_slice)
+    }
+
+    /// The policies of role `addr`, read once.
+    fn role_policies(&self, ev: &Eval<'_>, addr: &str) -> Vec<CurrentPolicy> {
+        if let Some(known) = self.roles.borrow().get(addr) {
+            ev.take_notes();
+            return known.clone();
+        }
+        let policies = terraform_iam::role_policies(ev, addr);
+        self.roles.borrow_mut().insert(addr.to_string(), policies.clone());
+        policies
     }
 }
 
@@ -38,7 +108,13 @@ fn refs(e: Option<&Expression>) -> Vec<String> {
     out
 }
 
-fn function(ev: &Eval<'_>, addr: &str, item: &Item, found: &mut Discovery) -> Option<FunctionSpec> {
+fn function(
+    ev: &Eval<'_>,
+    addr: &str,
+    item: &Item,
+    wiring: &Wiring<'_>,
+    found: &mut Discovery,
+) -> Option<FunctionSpec> {
     let module = ev.module();
     let full = format!("{}{addr}", module.prefix);
     let deployed = item.attr("function_name").and_then(|e| ev.string(e));
@@ -117,9 +193,9 @@ fn function(ev: &Eval<'_>, addr: &str, item: &Item, found: &mut Discovery) -> Op
     let current_policies = refs(role_expr)
         .iter()
         .find(|r| r.starts_with("aws_iam_role."))
-        .map(|r| terraform_iam::role_policies(ev, r))
+        .map(|r| wiring.role_policies(ev, r))
         .unwrap_or_default();
-    let deployment = deployment(ev, addr, item, deployed.unwrap_or_else(|| "*".into()));
+    let deployment = deployment(ev, addr, item, wiring, deployed.unwrap_or_else(|| "*".into()));
     ev.take_notes();
     Some(FunctionSpec {
         name,
@@ -167,16 +243,12 @@ fn code_folder(ev: &Eval<'_>, filename: Option<&Expression>) -> Option<PathBuf> 
     Some(code::normalize(&PathBuf::from(source)))
 }
 
-fn deployment(ev: &Eval<'_>, addr: &str, item: &Item, function_name: String) -> Deployment {
-    let module = ev.module();
+fn deployment(ev: &Eval<'_>, addr: &str, item: &Item, wiring: &Wiring<'_>, function_name: String) -> Deployment {
     let s = |e: Option<&Expression>| e.and_then(|e| ev.string(e));
     let points_here = |e: Option<&Expression>| refs(e).iter().any(|r| r == addr);
     let log_group = format!("/aws/lambda/{function_name}");
     let mut d = Deployment {
-        log_group_declared: module.resources.iter().any(|(a, r)| {
-            a.starts_with("aws_cloudwatch_log_group.")
-                && (points_here(r.attr("name")) || s(r.attr("name")).as_deref() == Some(log_group.as_str()))
-        }),
+        log_group_declared: wiring.log_group_refs.contains(addr) || wiring.log_group_names.contains(&log_group),
         tracing: s(item.attr("tracing_config.mode")).as_deref() == Some("Active"),
         vpc: item.blocks("vpc_config").next().is_some(),
         kms_key: s(item.attr("kms_key_arn")),
@@ -184,7 +256,7 @@ fn deployment(ev: &Eval<'_>, addr: &str, item: &Item, function_name: String) -> 
         ..Deployment::default()
     };
     d.destinations.extend(s(item.attr("dead_letter_config.target_arn")));
-    for (a, r) in &module.resources {
+    for &(a, r) in wiring.pointing(addr) {
         let ty = a.split('.').next().unwrap_or("");
         match ty {
             "aws_lambda_event_source_mapping" if points_here(r.attr("function_name")) => {
