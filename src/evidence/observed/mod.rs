@@ -9,7 +9,8 @@
 //!   anonymous) is counted and set aside;
 //! - userAgent `awslambda-worker` (the runtime creating log streams) and calls a service
 //!   makes with the role (`invokedBy`, `aws-internal`, KMS decrypting the environment)
-//!   are platform evidence: needed, not the code's;
+//!   are platform evidence: needed, not the code's; a KMS call a service makes for the
+//!   code (`invokedBy: sqs.amazonaws.com`) is needed under `kms:ViaService` for it;
 //! - `AuthenticationMethod: QueryString` is a presigned URL used by someone else: it
 //!   counts for the session that signed it;
 //! - a call whose userAgent is neither the Lambda runtime's nor one of the above (the
@@ -25,7 +26,7 @@ use std::collections::BTreeMap;
 use crate::catalog::Catalog;
 use crate::sources::cloudtrail::{Record, RecordSink};
 
-use super::{Certainty, Evidence, Need, Origin, ResourcePattern};
+use super::{Certainty, Evidence, Need, NeedCondition, Origin, ResourcePattern};
 use actions::Outcome;
 
 pub use attribution::{Assignment, Method, Target, attribute};
@@ -50,6 +51,9 @@ pub enum Via {
     Presigned,
     /// The Lambda service or another AWS service using the role for the function.
     Platform,
+    /// A service the code called, calling another with the caller's credentials
+    /// (`invokedBy: sqs.amazonaws.com` on a `kms:Decrypt`): its endpoint prefix.
+    OnBehalf(&'static str),
     /// Not from the Lambda runtime: credentials used elsewhere.
     Outside,
 }
@@ -60,6 +64,7 @@ impl Via {
             Via::Code => "code",
             Via::Presigned => "presigned-url",
             Via::Platform => "lambda-platform",
+            Via::OnBehalf(_) => "aws-service",
             Via::Outside => "outside-lambda",
         }
     }
@@ -353,6 +358,9 @@ fn via_of(r: &Record<'_>) -> Via {
     if r.authentication_method.as_deref() == Some("QueryString") {
         return Via::Presigned;
     }
+    if let Some(service) = r.identity.invoked_by.as_deref().and_then(on_behalf_of) {
+        return Via::OnBehalf(service);
+    }
     if r.identity.invoked_by.is_some()
         || agent.starts_with("aws-internal")
         || agent.starts_with("AWS Internal")
@@ -368,20 +376,70 @@ fn via_of(r: &Record<'_>) -> Via {
     Via::Outside
 }
 
-/// The needs a function's sessions show, one per (action, resource, denied, origin).
+/// Services that call KMS with their callers' credentials, as `invokedBy` names them
+/// (`sqs.amazonaws.com`): a `kms:*` call they make is asked for under `kms:ViaService`.
+const ON_BEHALF: &[&str] = &[
+    "sqs",
+    "sns",
+    "s3",
+    "dynamodb",
+    "kinesis",
+    "secretsmanager",
+    "ssm",
+    "lambda",
+    "logs",
+    "firehose",
+    "glue",
+    "athena",
+    "states",
+    "events",
+    "rds",
+    "ec2",
+    "ebs",
+    "elasticfilesystem",
+    "backup",
+    "sagemaker",
+];
+
+fn on_behalf_of(invoked_by: &str) -> Option<&'static str> {
+    let service = invoked_by.strip_suffix(".amazonaws.com")?;
+    ON_BEHALF.iter().copied().find(|s| *s == service)
+}
+
+/// `kms:ViaService` of a KMS call a service made for the function, in the key's region.
+fn via_service(action: &str, resource: &str, via: Via) -> Option<NeedCondition> {
+    let Via::OnBehalf(service) = via else { return None };
+    if !action.starts_with("kms:") {
+        return None;
+    }
+    let region = resource
+        .split(':')
+        .nth(3)
+        .filter(|r| !r.is_empty() && !r.contains(['*', '?']))
+        .unwrap_or("${Region}");
+    Some(NeedCondition {
+        key: "kms:ViaService".into(),
+        value: ResourcePattern::from_template(&format!("{service}.{region}.amazonaws.com"), |_| None),
+    })
+}
+
+/// The needs a function's sessions show, one per (action, resource, denied, origin, and
+/// the service a KMS call was made through).
 pub fn needs(observed: &[&Observed], sessions: &[&Session]) -> Vec<Need> {
-    let mut merged: BTreeMap<(String, String, bool, Origin), CallStats> = BTreeMap::new();
+    type Key = (String, String, bool, Origin, Option<NeedCondition>);
+    let mut merged: BTreeMap<Key, CallStats> = BTreeMap::new();
     for o in observed {
         for s in sessions {
             let Some(calls) = o.sessions.get(*s) else { continue };
             for (k, stats) in &calls.calls {
                 let origin = match k.via {
                     Via::Code | Via::Presigned => Origin::Cloudtrail,
-                    Via::Platform => Origin::Platform,
+                    Via::Platform | Via::OnBehalf(_) => Origin::Platform,
                     Via::Outside => continue,
                 };
+                let condition = via_service(&k.action, &k.resource, k.via);
                 merged
-                    .entry((k.action.clone(), k.resource.clone(), k.denied, origin))
+                    .entry((k.action.clone(), k.resource.clone(), k.denied, origin, condition))
                     .or_default()
                     .merge(stats);
             }
@@ -389,10 +447,10 @@ pub fn needs(observed: &[&Observed], sessions: &[&Session]) -> Vec<Need> {
     }
     merged
         .into_iter()
-        .map(|((action, resource, denied, origin), stats)| Need {
+        .map(|((action, resource, denied, origin, condition), stats)| Need {
             action,
             resource: ResourcePattern::literal(&resource),
-            condition: None,
+            condition,
             origin,
             certainty: Certainty::Needed,
             evidence: Evidence::Cloudtrail {
@@ -485,6 +543,41 @@ mod tests {
             [
                 ("logs:CreateLogStream".to_string(), Origin::Platform, 1),
                 ("s3:GetObject".to_string(), Origin::Cloudtrail, 3),
+            ]
+        );
+    }
+
+    #[test]
+    fn kms_calls_a_service_makes_for_the_function_hold_under_its_endpoint() {
+        let key = "arn:aws:kms:eu-west-1:1:key/1234abcd-12ab-34cd-56ef-1234567890ab";
+        let by = |invoked_by: &str| {
+            format!(
+                r#"{{"userIdentity":{{"type":"AssumedRole","arn":"arn:aws:sts::1:assumed-role/fn-role/fn","invokedBy":"{invoked_by}","sessionContext":{{"sessionIssuer":{{"arn":"arn:aws:iam::1:role/fn-role","userName":"fn-role"}}}}}},"recipientAccountId":"1","awsRegion":"eu-west-1","eventTime":"2026-11-02T10:00:00Z","eventSource":"kms.amazonaws.com","eventName":"Decrypt","resources":[{{"ARN":"{key}","type":"AWS::KMS::Key"}}]}}"#
+            )
+        };
+        let o = observe(&[&by("sqs.amazonaws.com"), &by("sqs.amazonaws.com"), &by("AWS Internal")]);
+        let session = o.sessions.keys().next().unwrap();
+        let got: Vec<(String, String, Option<String>, Origin)> = needs(&[&o], &[session])
+            .into_iter()
+            .map(|n| {
+                (
+                    n.action,
+                    n.resource.to_string(),
+                    n.condition.map(|c| format!("{} = {}", c.key, c.value)),
+                    n.origin,
+                )
+            })
+            .collect();
+        assert_eq!(
+            got,
+            [
+                ("kms:Decrypt".into(), key.into(), None, Origin::Platform),
+                (
+                    "kms:Decrypt".into(),
+                    key.into(),
+                    Some("kms:ViaService = sqs.eu-west-1.amazonaws.com".into()),
+                    Origin::Platform
+                ),
             ]
         );
     }
