@@ -2,28 +2,17 @@
 //! `assumed_role_calls`, Markdown, explain) and keeps them out of the function's policy,
 //! while the `sts:AssumeRole` call stays in it.
 
-use std::path::PathBuf;
-use std::process::{Command, Output};
+mod common;
+
+use common::leastpriv_offline;
 
 use serde_json::Value;
 
 const APP: &str = "tests/fixtures/python/assumed_role";
 
-fn leastpriv(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_leastpriv"))
-        .args(args)
-        .current_dir(PathBuf::from(env!("CARGO_MANIFEST_DIR")))
-        .env("AWS_EC2_METADATA_DISABLED", "true")
-        .env("AWS_CONFIG_FILE", "/dev/null")
-        .env("AWS_SHARED_CREDENTIALS_FILE", "/dev/null")
-        .env_remove("AWS_PROFILE")
-        .output()
-        .expect("the leastpriv binary runs")
-}
-
 #[test]
 fn assumed_role_calls_are_reported_apart() {
-    let out = leastpriv(&["generate", APP, "--format", "json"]);
+    let out = leastpriv_offline(&["generate", APP, "--format", "json"]);
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     let report: Value = serde_json::from_slice(&out.stdout).unwrap();
     let f = &report["functions"][0];
@@ -43,12 +32,12 @@ fn assumed_role_calls_are_reported_apart() {
     assert_eq!(ec2["file"], format!("{APP}/handler.py"));
     assert!(ec2["line"].as_u64().unwrap() > 0);
 
-    let md = leastpriv(&["generate", APP, "--format", "markdown"]);
+    let md = leastpriv_offline(&["generate", APP, "--format", "markdown"]);
     let md = String::from_utf8_lossy(&md.stdout);
     assert!(md.contains("**Calls with assumed-role credentials**"), "{md}");
     assert!(md.contains("`ec2:DescribeInstances`"), "{md}");
 
-    let explain = leastpriv(&["explain", "assumed_role", "ec2:*", APP]);
+    let explain = leastpriv_offline(&["explain", "assumed_role", "ec2:*", APP]);
     let explain = String::from_utf8_lossy(&explain.stdout);
     assert!(explain.contains("calls with assumed-role credentials"), "{explain}");
     assert!(explain.contains("needs ec2:DescribeInstances"), "{explain}");

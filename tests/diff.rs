@@ -2,49 +2,14 @@
 //! fixtures, against template roles, policy files, live IAM (moto's server on
 //! 127.0.0.1, started here) and a git revision (`--base`).
 
+mod common;
+
+use common::{function, json, leastpriv, leastpriv_env, repo, stderr, stdout};
+
 use std::net::{TcpListener, TcpStream};
-use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Output, Stdio};
+use std::path::Path;
+use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
-
-fn repo() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-}
-
-/// Runs `leastpriv ARGS` in `dir` with extra environment variables.
-fn leastpriv_in(dir: &Path, args: &[&str], env: &[(&str, &str)]) -> Output {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_leastpriv"));
-    cmd.args(args).current_dir(dir);
-    for (k, v) in env {
-        cmd.env(k, v);
-    }
-    cmd.output().expect("the leastpriv binary runs")
-}
-
-fn leastpriv(args: &[&str]) -> Output {
-    leastpriv_in(&repo(), args, &[])
-}
-
-fn stdout(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stdout).into_owned()
-}
-
-fn stderr(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stderr).into_owned()
-}
-
-fn json(o: &Output) -> serde_json::Value {
-    serde_json::from_slice(&o.stdout).unwrap_or_else(|e| panic!("stdout is JSON ({e}): {}{}", stdout(o), stderr(o)))
-}
-
-fn function<'a>(report: &'a serde_json::Value, name: &str) -> &'a serde_json::Value {
-    report["functions"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|f| f["name"] == name)
-        .unwrap_or_else(|| panic!("{name} in {report}"))
-}
 
 fn actions(list: &serde_json::Value) -> Vec<String> {
     list.as_array()
@@ -52,14 +17,6 @@ fn actions(list: &serde_json::Value) -> Vec<String> {
         .iter()
         .map(|e| e["action"].as_str().unwrap().to_string())
         .collect()
-}
-
-macro_rules! snapshot {
-    ($name:expr, $value:expr) => {
-        insta::with_settings!({snapshot_path => concat!(env!("CARGO_MANIFEST_DIR"), "/snapshots/diff"), prepend_module_to_snapshot => false}, {
-            insta::assert_snapshot!($name, $value);
-        });
-    };
 }
 
 #[test]
@@ -168,11 +125,11 @@ fn fail_on_sets_the_exit_status() {
 fn snapshots_of_every_format() {
     let md = leastpriv(&["diff", "examples/shop"]);
     assert!(md.status.success(), "{}", stderr(&md));
-    snapshot!("shop.md", stdout(&md));
+    snapshot!("diff", "shop.md", stdout(&md));
     let js = leastpriv(&["diff", "examples/shop", "--format", "json"]);
-    snapshot!("shop.json", stdout(&js));
+    snapshot!("diff", "shop.json", stdout(&js));
     let sarif = leastpriv(&["diff", "examples/shop", "--format", "sarif"]);
-    snapshot!("shop.sarif", stdout(&sarif));
+    snapshot!("diff", "shop.sarif", stdout(&sarif));
 }
 
 /// What generate writes, diffed as today's policy, has nothing missing or in excess:
@@ -351,7 +308,7 @@ fn base_reports_only_what_the_change_did() {
     std::fs::write(d.join("src/worker/app.py"), CHANGED_CODE).unwrap();
     git(d, &["commit", "-q", "-am", "worker announces done jobs"]);
 
-    let out = leastpriv_in(
+    let out = leastpriv_env(
         d,
         &[
             "diff",
@@ -376,12 +333,12 @@ fn base_reports_only_what_the_change_did() {
     // The new call is not granted; the old excess of DynamoDBReadPolicy is not news.
     assert_eq!(actions(&worker["missing"]), vec!["sqs:SendMessage"]);
     assert!(worker["excess"].as_array().unwrap().is_empty(), "{}", worker["excess"]);
-    let md = leastpriv_in(d, &["diff", ".", "--base", "HEAD~1"], &[]);
+    let md = leastpriv_env(d, &["diff", ".", "--base", "HEAD~1"], &[]);
     assert!(md.status.success(), "{}", stderr(&md));
-    snapshot!("base.md", stdout(&md));
+    snapshot!("diff", "base.md", stdout(&md));
 
     // The same revision: nothing changed.
-    let same = leastpriv_in(
+    let same = leastpriv_env(
         d,
         &["diff", ".", "--base", "HEAD", "--format", "json", "--fail-on", "any"],
         &[],
@@ -389,7 +346,7 @@ fn base_reports_only_what_the_change_did() {
     assert_eq!(same.status.code(), Some(0), "{}", stdout(&same));
     assert!(json(&same)["functions"].as_array().unwrap().is_empty());
 
-    let bad = leastpriv_in(d, &["diff", ".", "--base", "no-such-ref"], &[]);
+    let bad = leastpriv_env(d, &["diff", ".", "--base", "no-such-ref"], &[]);
     assert_eq!(bad.status.code(), Some(2));
     assert!(stderr(&bad).contains("no-such-ref"), "{}", stderr(&bad));
 }
@@ -509,7 +466,7 @@ fn live_roles_through_iam_and_lambda() {
         "seed: {}",
         String::from_utf8_lossy(&seeded.stderr)
     );
-    let out = leastpriv_in(
+    let out = leastpriv_env(
         &repo(),
         &["diff", "examples/shop", "--current", "iam", "--format", "json"],
         &moto.env(),
@@ -574,7 +531,7 @@ fn live_without_an_endpoint_is_unreadable_input() {
         ("AWS_CONFIG_FILE", "/nonexistent/leastpriv-test-config"),
         ("AWS_SHARED_CREDENTIALS_FILE", "/nonexistent/leastpriv-test-credentials"),
     ];
-    let out = leastpriv_in(&repo(), &["diff", "examples/shop", "--current", "iam"], &env);
+    let out = leastpriv_env(&repo(), &["diff", "examples/shop", "--current", "iam"], &env);
     assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
     assert!(stderr(&out).contains("cannot reach AWS"), "{}", stderr(&out));
 }

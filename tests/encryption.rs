@@ -3,19 +3,17 @@
 //! CloudFormation `resources`), checked through `graph --format json` (the `encryption`
 //! of resource nodes) and through discovery's definitions (property and line).
 
+mod common;
+
+use common::{leastpriv, repo};
+
 use std::collections::BTreeMap;
-use std::path::PathBuf;
-use std::process::Command;
 
 use leastpriv::sources::discover::{self, EncryptionKey};
 use leastpriv::sources::template::cfn::Pseudo;
 use serde_json::Value;
 
 const THEIRS: &str = "arn:aws:kms:eu-west-1:111122223333:key/0f1e2d3c-4b5a-4978-8a9b-0c1d2e3f4a5b";
-
-fn repo() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-}
 
 fn app(name: &str) -> String {
     format!("tests/fixtures/apps/{name}")
@@ -25,11 +23,7 @@ fn app(name: &str) -> String {
 fn encryption_by_arn(path: &str, extra: &[&str]) -> BTreeMap<String, Option<String>> {
     let mut args = vec!["graph", path, "--format", "json"];
     args.extend(extra);
-    let out = Command::new(env!("CARGO_BIN_EXE_leastpriv"))
-        .args(&args)
-        .current_dir(repo())
-        .output()
-        .expect("the leastpriv binary runs");
+    let out = leastpriv(&args);
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     let g: Value = serde_json::from_slice(&out.stdout).unwrap();
     g["nodes"]

@@ -3,8 +3,12 @@
 //! (parliament) and our own IAM checks; SAM/CloudFormation/Serverless YAML and Terraform
 //! HCL read back; `--out`; size splits; `leastpriv.toml`; `explain`.
 
+mod common;
+
+use common::{leastpriv, repo, stderr, stdout};
+
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::Command;
 
 use leastpriv::catalog::Catalog;
 use leastpriv::pipeline::{self, Config};
@@ -33,27 +37,6 @@ const FORMATS: &[&str] = &[
 
 const CONFIGURED: &str = "tests/fixtures/formats/configured";
 
-fn repo() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-}
-
-/// Runs `leastpriv ARGS` from the repo root, so paths in the output are relative.
-fn leastpriv(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_leastpriv"))
-        .args(args)
-        .current_dir(repo())
-        .output()
-        .expect("the leastpriv binary runs")
-}
-
-fn stdout(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stdout).into_owned()
-}
-
-fn stderr(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stderr).into_owned()
-}
-
 fn ok(args: &[&str]) -> String {
     let o = leastpriv(args);
     assert!(o.status.success(), "leastpriv {args:?} failed: {}", stderr(&o));
@@ -64,20 +47,12 @@ fn json(text: &str) -> Value {
     serde_json::from_str(text).unwrap_or_else(|e| panic!("JSON ({e}): {text}"))
 }
 
-macro_rules! snapshot {
-    ($name:expr, $value:expr) => {
-        insta::with_settings!({snapshot_path => concat!(env!("CARGO_MANIFEST_DIR"), "/snapshots/formats"), prepend_module_to_snapshot => false}, {
-            insta::assert_snapshot!($name, $value);
-        });
-    };
-}
-
 #[test]
 fn every_format_of_every_app() {
     for (app, path) in APPS {
         for format in FORMATS {
             let out = ok(&["generate", path, "--format", format]);
-            snapshot!(format!("{app}_{format}"), out);
+            snapshot!("formats", format!("{app}_{format}"), out);
         }
     }
 }
@@ -92,7 +67,7 @@ fn config_file_in_every_format() {
                 "--format {format} names the config: {out}"
             );
         }
-        snapshot!(format!("configured_{format}"), out);
+        snapshot!("formats", format!("configured_{format}"), out);
     }
 }
 
@@ -586,8 +561,12 @@ fn policy_flags() {
 
 #[test]
 fn explain_shows_the_evidence_behind_each_permission() {
-    snapshot!("explain_orders_api", ok(&["explain", "OrdersApi", "examples/shop"]));
-    snapshot!("explain_configured", ok(&["explain", "orders", CONFIGURED]));
+    snapshot!(
+        "formats",
+        "explain_orders_api",
+        ok(&["explain", "OrdersApi", "examples/shop"])
+    );
+    snapshot!("formats", "explain_configured", ok(&["explain", "orders", CONFIGURED]));
     let one = ok(&["explain", "OrdersApi", "sqs:SendMessage", "examples/shop"]);
     assert!(
         one.contains("sqs:SendMessage on arn:aws:sqs:*:*:shop-prod-fulfillment"),

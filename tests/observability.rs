@@ -2,27 +2,15 @@
 //! stripped of data events. A permission only the code asks for is marked
 //! `no-data-events` rather than unused, and `diff` marks such grants not observable.
 
+mod common;
+
+use common::{leastpriv_offline, repo};
+
 use std::io::Read;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::Output;
 
 use serde_json::Value;
-
-fn repo() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-}
-
-fn leastpriv(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_leastpriv"))
-        .args(args)
-        .current_dir(repo())
-        .env("AWS_EC2_METADATA_DISABLED", "true")
-        .env("AWS_CONFIG_FILE", "/dev/null")
-        .env("AWS_SHARED_CREDENTIALS_FILE", "/dev/null")
-        .env_remove("AWS_PROFILE")
-        .output()
-        .expect("the leastpriv binary runs")
-}
 
 fn json(o: &Output) -> Value {
     serde_json::from_slice(&o.stdout)
@@ -84,7 +72,7 @@ fn static_only_data_actions_are_not_observable_without_data_events() {
     let tmp = tempfile::tempdir().unwrap();
     management_only_trail(tmp.path());
     let trail = tmp.path().to_str().unwrap();
-    let out = leastpriv(&["generate", "examples/shop", "--cloudtrail", trail, "--format", "json"]);
+    let out = leastpriv_offline(&["generate", "examples/shop", "--cloudtrail", trail, "--format", "json"]);
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     let report = json(&out);
     let source = &report["cloudtrail"]["sources"][0];
@@ -103,7 +91,7 @@ fn static_only_data_actions_are_not_observable_without_data_events() {
         "not-logged"
     );
 
-    let md = leastpriv(&[
+    let md = leastpriv_offline(&[
         "generate",
         "examples/shop",
         "--cloudtrail",
@@ -117,7 +105,7 @@ fn static_only_data_actions_are_not_observable_without_data_events() {
 
 #[test]
 fn full_trail_names_its_data_event_types() {
-    let out = leastpriv(&[
+    let out = leastpriv_offline(&[
         "generate",
         "examples/shop",
         "--cloudtrail",
@@ -140,7 +128,7 @@ fn diff_marks_grants_the_trail_could_not_show() {
     let tmp = tempfile::tempdir().unwrap();
     management_only_trail(tmp.path());
     let trail = tmp.path().to_str().unwrap();
-    let out = leastpriv(&["diff", "examples/shop", "--cloudtrail", trail, "--format", "json"]);
+    let out = leastpriv_offline(&["diff", "examples/shop", "--cloudtrail", trail, "--format", "json"]);
     let report = json(&out);
     let excess: Vec<&Value> = report["functions"]
         .as_array()
@@ -161,7 +149,7 @@ fn diff_marks_grants_the_trail_could_not_show() {
     assert!(grant("s3:GetBucketLocation").get("not_observable").is_none());
 
     // With the data events the full trail holds, the same grant is unused, not unobservable.
-    let full = leastpriv(&[
+    let full = leastpriv_offline(&[
         "diff",
         "examples/shop",
         "--cloudtrail",
