@@ -181,6 +181,10 @@ resources:
     let k: BTreeMap<String, Option<EncryptionKey>> =
         found.definitions.into_iter().map(|d| (d.id, d.encryption)).collect();
     assert_eq!(key(&k, "Jobs").arn, "arn:aws:kms:*:*:key/*");
+    // The line of the property that names the key, not of its resource.
+    assert_eq!(key(&k, "Jobs").line, Some(17));
+    // The function's own template names the key by its logical id.
+    assert_eq!(key(&k, "Jobs").logical_id.as_deref(), Some("Key"));
     assert_eq!(k["Alerts"], None);
     assert_eq!(k["Key"], None);
 }

@@ -18,7 +18,7 @@ use super::cfn_roles::{self, Place};
 use super::code::{self, Declared};
 use super::intrinsics::Scope;
 use super::serverless_vars::Vars;
-use super::{cfn_checks, lines, serverless_events, template_error, yaml};
+use super::{cfn_checks, cfn_encryption, lines, serverless_events, template_error, yaml};
 
 /// Reads one service file into `found`.
 pub fn read(path: &Path, pseudo: &Pseudo, found: &mut Discovery) {
@@ -89,12 +89,21 @@ pub fn read(path: &Path, pseudo: &Pseudo, found: &mut Discovery) {
     ));
     let keys = lines::KeyIndex::new(text);
     let resources_line = lines::key_line(text, "Resources").unwrap_or(1);
-    for (id, res) in template["Resources"].as_object().into_iter().flatten() {
+    let resources = template["Resources"].as_object();
+    // Where each resource starts, so a key property is looked for within its resource.
+    let mut starts: Vec<u32> = resources
+        .into_iter()
+        .flatten()
+        .filter_map(|(id, _)| keys.line_from(id, resources_line))
+        .collect();
+    starts.sort_unstable();
+    for (id, res) in resources.into_iter().flatten() {
         let ty = res.get("Type").and_then(Value::as_str).unwrap_or("");
         let line = keys.line_from(id, resources_line);
-        found
-            .definitions
-            .extend(definition(id, ty, &scope, path, line, &stack_name));
+        if let Some(mut def) = definition(id, ty, &scope, path, line, &stack_name) {
+            cfn_encryption::locate(&mut def, &keys, &starts);
+            found.definitions.push(def);
+        }
     }
     let wiring = Wiring::new(&scope);
     scope.take_notes();
