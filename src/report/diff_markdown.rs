@@ -226,14 +226,16 @@ fn evidence_lines(out: &mut String, evidence: &[Evidence], sources: &mut Sources
     let mut seen = BTreeSet::new();
     for e in evidence {
         match e {
-            Evidence::Static { file, line, .. } if seen.insert((file.clone(), *line)) => {
+            Evidence::Static { file, line, reason, .. } if seen.insert((file.clone(), *line)) => {
                 let place = format!("{}:{line}", file.display());
+                // Why this action, when a rule added it (a key the resource is encrypted with).
+                let why = reason.as_deref().map(|r| format!(" ({r})")).unwrap_or_default();
                 match sources.line(file, *line) {
                     Some(text) => {
-                        let _ = writeln!(out, "  - {}: {}", code(&place), code(&text));
+                        let _ = writeln!(out, "  - {}: {}{why}", code(&place), code(&text));
                     }
                     None => {
-                        let _ = writeln!(out, "  - {}", code(&place));
+                        let _ = writeln!(out, "  - {}{why}", code(&place));
                     }
                 }
             }

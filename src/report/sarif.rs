@@ -110,10 +110,21 @@ fn function_results(f: &FunctionDiff, out: &mut Vec<Value>) {
             Some(d) => format!("it is denied by {d}"),
             None => "its role does not grant it".into(),
         };
+        // The rule that added the action, when one did: a line that sends to a queue
+        // says why it needs kms:GenerateDataKey.
+        let because: BTreeSet<&str> = m
+            .evidence
+            .iter()
+            .filter_map(|e| match e {
+                Evidence::Static { reason: Some(r), .. } | Evidence::Platform { reason: r } => Some(r.as_str()),
+                _ => None,
+            })
+            .collect();
+        let because: String = because.into_iter().map(|r| format!(" Because: {r}.")).collect();
         out.push(result(
             codes::MISSING_PERMISSION,
             format!(
-                "{} needs {} on {}{}: {why}.",
+                "{} needs {} on {}{}: {why}.{because}",
                 f.name,
                 m.action,
                 m.resource,
