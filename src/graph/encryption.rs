@@ -2,7 +2,7 @@
 //! call on one of them brings: SQS, S3, DynamoDB... call KMS with the caller's credentials,
 //! so the function's policy needs them on that key, under `kms:ViaService`.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::sync::OnceLock;
 
 use serde::Deserialize;
@@ -47,35 +47,63 @@ struct Encrypted {
     key: EncryptionKey,
 }
 
-/// The run's encrypted declarations, by the service of their ARN.
+/// The run's encrypted declarations, indexed so a call finds its candidates without
+/// comparing its resource with every declaration (thousands of queues, one per function).
 #[derive(Debug, Default)]
 pub struct EncryptedResources {
-    by_service: BTreeMap<String, Vec<Encrypted>>,
+    all: Vec<Encrypted>,
+    /// By the declared ARN's text: a reach is it or a part of it (`bucket/key`).
+    by_text: HashMap<String, Vec<usize>>,
+    /// By the resource part of the ARN (`orders` of `arn:aws:sqs:*:*:orders`), when it
+    /// holds no wildcard: a reach whose region or account differs in form.
+    by_name: HashMap<String, Vec<usize>>,
+    /// Declarations whose resource part holds a wildcard: compared with every reach.
+    wild: Vec<usize>,
 }
 
 impl EncryptedResources {
     pub fn new<'a>(definitions: impl IntoIterator<Item = &'a Definition>) -> EncryptedResources {
-        let mut by_service: BTreeMap<String, Vec<Encrypted>> = BTreeMap::new();
+        let mut out = EncryptedResources::default();
         for d in definitions {
             let (Some(key), Some(a)) = (&d.encryption, &d.arn) else {
                 continue;
             };
-            let Some(service) = service_of(a) else {
-                continue;
-            };
-            by_service.entry(service.to_string()).or_default().push(Encrypted {
+            let i = out.all.len();
+            out.all.push(Encrypted {
                 arn: a.clone(),
                 id: d.id.clone(),
                 file: d.file.display().to_string(),
                 stack: d.stack.clone(),
                 key: key.clone(),
             });
+            out.by_text.entry(a.clone()).or_default().push(i);
+            match name_of(a) {
+                Some(name) => out.by_name.entry(name.to_string()).or_default().push(i),
+                None => out.wild.push(i),
+            }
         }
-        EncryptedResources { by_service }
+        out
+    }
+
+    /// The declarations a reached ARN may touch, each once, in declaration order.
+    fn candidates(&self, reached: &str) -> Vec<&Encrypted> {
+        let mut ids: Vec<usize> = self.wild.clone();
+        for head in heads(reached) {
+            ids.extend(self.by_text.get(head).into_iter().flatten());
+        }
+        if let Some(name) = reached.splitn(6, ':').nth(5) {
+            let known = &name[..name.find(['*', '?']).unwrap_or(name.len())];
+            for head in heads(known) {
+                ids.extend(self.by_name.get(head).into_iter().flatten());
+            }
+        }
+        ids.sort_unstable();
+        ids.dedup();
+        ids.into_iter().map(|i| &self.all[i]).collect()
     }
 
     pub fn is_empty(&self) -> bool {
-        self.by_service.is_empty()
+        self.all.is_empty()
     }
 
     /// The KMS needs the calls in `needs` bring on the encrypted resources they reach;
@@ -86,16 +114,17 @@ impl EncryptedResources {
             return out;
         }
         for need in needs {
-            let Some(service) = need.action.split_once(':').map(|(s, _)| s) else {
+            if !rules().iter().any(|r| r.actions.iter().any(|a| a == &need.action)) {
                 continue;
-            };
-            let Some(declared) = self.by_service.get(service) else {
-                continue;
-            };
+            }
             let reached = bindings.resolve(&need.resource).render(ctx, Unresolved::Star);
             // One companion per key, however many declarations of the resource name it.
             let mut keys: BTreeMap<&str, &Encrypted> = BTreeMap::new();
-            for e in declared.iter().filter(|e| reaches(&reached, &e.arn)) {
+            for e in self
+                .candidates(&reached)
+                .into_iter()
+                .filter(|e| reaches(&reached, &e.arn))
+            {
                 keys.entry(e.key.arn.as_str()).or_insert(e);
             }
             for e in keys.into_values() {
@@ -276,9 +305,19 @@ fn reaches(reached: &str, declared: &str) -> bool {
     name.is_some_and(|n| !n.is_empty() && !n.contains(['*', '?'])) && arn::matches(reached, declared)
 }
 
-/// `sqs` of `arn:aws:sqs:us-east-1:123456789012:orders`.
-fn service_of(arn: &str) -> Option<&str> {
-    arn.split(':').nth(2).filter(|s| !s.is_empty())
+/// `s` and each of its prefixes that ends before a `/` or `:`: what it may be a part of.
+fn heads(s: &str) -> impl Iterator<Item = &str> {
+    s.char_indices()
+        .filter(|(_, c)| matches!(c, '/' | ':'))
+        .map(|(i, _)| &s[..i])
+        .chain([s])
+}
+
+/// `orders` of `arn:aws:sqs:us-east-1:123456789012:orders`, when it holds no wildcard.
+fn name_of(arn: &str) -> Option<&str> {
+    arn.splitn(6, ':')
+        .nth(5)
+        .filter(|n| !n.is_empty() && !n.contains(['*', '?']))
 }
 
 #[cfg(test)]

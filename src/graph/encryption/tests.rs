@@ -382,3 +382,58 @@ fn a_key_of_the_functions_own_template_is_named_by_its_logical_id() {
     // Another stack's template cannot name it.
     assert_eq!(key_of(Some("billing")), (KEY.to_string(), KEY.to_string()));
 }
+
+#[test]
+fn the_index_finds_what_comparing_with_every_declaration_finds() {
+    let declared = [
+        "arn:aws:sqs:*:*:orders",
+        "arn:aws:sqs:us-east-1:111122223333:orders",
+        "arn:aws:sqs:us-east-1:111122223333:billing",
+        "arn:aws:s3:::media",
+        "arn:aws:s3:::media-archive",
+        "arn:aws:dynamodb:*:*:table/orders",
+        "arn:aws:dynamodb:eu-west-1:1:table/audit",
+        "arn:aws:sqs:*:*:tenant-*",
+        "arn:aws:secretsmanager:*:*:secret:db-*",
+        "arn:aws:ssm:*:*:parameter/app/token",
+    ];
+    let reached = [
+        "arn:aws:sqs:*:*:orders",
+        "arn:aws:sqs:us-east-1:111122223333:orders",
+        "arn:aws:sqs:eu-west-1:999:orders",
+        "arn:aws:sqs:*:*:billing",
+        "arn:aws:sqs:*:*:tenant-42",
+        "arn:aws:sqs:*:*:*",
+        "arn:aws:s3:::media/*",
+        "arn:aws:s3:::media/in/a.txt",
+        "arn:aws:s3:::media-archive/x",
+        "arn:aws:s3:::med*",
+        "arn:aws:dynamodb:*:*:table/orders/index/*",
+        "arn:aws:dynamodb:us-east-1:1:table/orders/stream/2026",
+        "arn:aws:dynamodb:*:*:table/audit",
+        "arn:aws:secretsmanager:*:*:secret:db-??????",
+        "arn:aws:ssm:*:*:parameter/app/token",
+        "arn:aws:ssm:*:*:parameter/app",
+    ];
+    let defs: Vec<Definition> = declared
+        .iter()
+        .enumerate()
+        .map(|(i, a)| definition(&format!("R{i}"), a, Some(KEY)))
+        .collect();
+    let index = EncryptedResources::new(&defs);
+    for r in reached {
+        let scan: Vec<&str> = index
+            .all
+            .iter()
+            .filter(|e| reaches(r, &e.arn))
+            .map(|e| e.id.as_str())
+            .collect();
+        let fast: Vec<&str> = index
+            .candidates(r)
+            .into_iter()
+            .filter(|e| reaches(r, &e.arn))
+            .map(|e| e.id.as_str())
+            .collect();
+        assert_eq!(fast, scan, "{r}");
+    }
+}
