@@ -10,6 +10,7 @@ use serde_json::Value;
 use crate::sources::discover::{CurrentPolicy, Definition, FunctionSpec, PolicyKind};
 
 use super::arn;
+use super::arn_index::ArnIndex;
 use super::resource_graph::{EdgeKind, NodeKind, ResourceGraph};
 
 /// One function as the graph needs it: its spec and what it reaches, action by action
@@ -52,31 +53,31 @@ pub fn build(definitions: &[Definition], functions: &[FunctionInput<'_>]) -> Res
         .filter(|(_, n)| n.kind == NodeKind::Resource)
         .map(|(i, n)| (i, n.key.clone()))
         .collect();
-    // Indexed by `arn:partition:service:` so each declaration is compared only with the
-    // resources of its own service (a template of thousands of functions stays linear).
-    let mut by_service: BTreeMap<&str, Vec<(NodeIndex, &str)>> = BTreeMap::new();
-    for (ix, key) in &resources {
-        by_service
-            .entry(arn::service_prefix(key).unwrap_or(""))
-            .or_default()
-            .push((*ix, key.as_str()));
-    }
-    let everything: Vec<(NodeIndex, &str)> = resources.iter().map(|(i, k)| (*i, k.as_str())).collect();
-    for d in definitions {
-        let (Some(declared), Some(def)) = (&d.arn, defs.get(&(d.stack.clone(), d.id.clone()))) else {
-            continue;
-        };
-        let candidates = match arn::literal_service_prefix(declared) {
-            Some(prefix) => by_service.get(prefix).map(Vec::as_slice).unwrap_or(&[]),
-            None => everything.as_slice(),
-        };
-        for &(ix, key) in candidates {
-            let ix = &ix;
-            if key != declared && arn::belongs_to(key, declared) {
-                g.connect(*def, *ix, EdgeKind::Declares, []);
-                g.describe(*ix, &arn::short_name(key), d.stack.as_deref());
+    // Each reached resource looks up the declarations it may belong to (a template of
+    // thousands of resources stays linear); the edges go in declaration order, then
+    // resource order, as comparing every pair would give them.
+    let declared: Vec<(&str, NodeIndex, Option<&str>)> = definitions
+        .iter()
+        .filter_map(|d| {
+            let def = defs.get(&(d.stack.clone(), d.id.clone()))?;
+            Some((d.arn.as_deref()?, *def, d.stack.as_deref()))
+        })
+        .collect();
+    let index = ArnIndex::new(declared.iter().map(|(a, _, _)| *a));
+    let mut belongs: Vec<(usize, usize)> = Vec::new();
+    for (r, (_, key)) in resources.iter().enumerate() {
+        for d in index.candidates(key) {
+            let arn = declared[d].0;
+            if key != arn && arn::belongs_to(key, arn) {
+                belongs.push((d, r));
             }
         }
+    }
+    belongs.sort_unstable();
+    for (d, r) in belongs {
+        let ((_, def, stack), (ix, key)) = (declared[d], &resources[r]);
+        g.connect(def, *ix, EdgeKind::Declares, []);
+        g.describe(*ix, &arn::short_name(key), stack);
     }
     // A resource only one stack's functions reach is drawn with that stack.
     for (ix, _) in &resources {

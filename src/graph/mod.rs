@@ -4,6 +4,7 @@
 //! function, and answers which functions reach a resource and what a role can touch.
 
 pub mod arn;
+pub mod arn_index;
 pub mod bindings;
 pub mod build;
 pub mod encryption;

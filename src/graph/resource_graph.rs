@@ -2,9 +2,9 @@
 //! sources, template definitions) and typed edges (calls with their actions, triggers,
 //! role assumption, attached policies, grants, environment bindings, declarations).
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 
-use petgraph::stable_graph::{NodeIndex, StableDiGraph};
+use petgraph::stable_graph::{EdgeIndex, NodeIndex, StableDiGraph};
 use petgraph::visit::EdgeRef;
 use serde::Serialize;
 
@@ -110,6 +110,9 @@ pub struct Edge {
 pub struct ResourceGraph {
     graph: StableDiGraph<Node, Edge>,
     by_key: BTreeMap<(NodeKind, String), NodeIndex>,
+    /// The edge of each (from, to, kind), so that adding to it does not walk every edge
+    /// of a node (a policy granting on thousands of log groups).
+    by_ends: HashMap<(NodeIndex, NodeIndex, EdgeKind), EdgeIndex>,
 }
 
 impl ResourceGraph {
@@ -179,14 +182,9 @@ impl ResourceGraph {
         actions: impl IntoIterator<Item = String>,
         variables: impl IntoIterator<Item = String>,
     ) {
-        let existing = self
-            .graph
-            .edges_connecting(from, to)
-            .find(|e| e.weight().kind == kind)
-            .map(|e| e.id());
-        let e = match existing {
-            Some(e) => e,
-            None => self.graph.add_edge(
+        let graph = &mut self.graph;
+        let e = *self.by_ends.entry((from, to, kind)).or_insert_with(|| {
+            graph.add_edge(
                 from,
                 to,
                 Edge {
@@ -194,8 +192,8 @@ impl ResourceGraph {
                     actions: BTreeSet::new(),
                     variables: BTreeSet::new(),
                 },
-            ),
-        };
+            )
+        });
         self.graph[e].actions.extend(actions);
         self.graph[e].variables.extend(variables);
     }
@@ -219,8 +217,8 @@ impl ResourceGraph {
         out.sort_by(|a, b| {
             let key = |x: &(NodeIndex, NodeIndex, &Edge)| {
                 (
-                    (self.graph[x.0].kind, self.graph[x.0].key.clone()),
-                    (self.graph[x.1].kind, self.graph[x.1].key.clone()),
+                    (self.graph[x.0].kind, self.graph[x.0].key.as_str()),
+                    (self.graph[x.1].kind, self.graph[x.1].key.as_str()),
                     x.2.kind,
                 )
             };

@@ -3,6 +3,8 @@
 //! `managed_policy_arns`, `aws_iam_role_policy`, `aws_iam_role_policy_attachment` and
 //! `aws_iam_policy_attachment` (with the `aws_iam_policy` documents they attach).
 
+use std::collections::HashMap;
+
 use hcl::{Block, Expression};
 use serde_json::{Map, Value, json};
 
@@ -124,15 +126,6 @@ fn policy(
     }
 }
 
-/// Does `e` refer to resource `addr` (`aws_iam_role.lambda.id`, `.name`, `.arn`)?
-fn refers_to(e: Option<&Expression>, addr: &str) -> bool {
-    let mut out = Vec::new();
-    if let Some(e) = e {
-        references(e, &mut out);
-    }
-    out.iter().any(|r| r == addr)
-}
-
 /// A managed policy by ARN: with its document when an `aws_iam_policy` of the module
 /// is what the expression names.
 fn attached(ev: &Eval<'_>, arn_expr: &Expression, item: &Item) -> Option<CurrentPolicy> {
@@ -153,43 +146,175 @@ fn attached(ev: &Eval<'_>, arn_expr: &Expression, item: &Item) -> Option<Current
     })
 }
 
-/// The policies of role `addr` (`aws_iam_role.lambda`) in this module.
-pub fn role_policies(ev: &Eval<'_>, addr: &str) -> Vec<CurrentPolicy> {
-    let module = ev.module();
-    let mut out = Vec::new();
-    let Some(role) = module.resources.get(addr) else {
-        return out;
-    };
-    for b in role.blocks("inline_policy") {
-        let name = attr_in(b.body(), "name")
-            .and_then(|e| ev.string(e))
-            .unwrap_or_else(|| "inline".into());
-        let doc = attr_in(b.body(), "policy").map(|e| parse_policy(ev.eval(e)));
-        out.push(policy(ev, name, PolicyKind::Inline, None, doc, role));
-    }
-    if let Some(Expression::Array(arns)) = role.attr("managed_policy_arns") {
-        out.extend(arns.iter().filter_map(|e| attached(ev, e, role)));
-    }
-    for (a, item) in &module.resources {
-        let ty = a.split('.').next().unwrap_or("");
-        match ty {
-            "aws_iam_role_policy" if refers_to(item.attr("role"), addr) => {
-                let name = item
-                    .attr("name")
-                    .and_then(|e| ev.string(e))
-                    .unwrap_or_else(|| a.clone());
-                let doc = item.attr("policy").map(|e| parse_policy(ev.eval(e)));
-                out.push(policy(ev, name, PolicyKind::Inline, None, doc, item));
+/// The roles' policies of one module: the policy resources (`aws_iam_role_policy`,
+/// `aws_iam_role_policy_attachment`, `aws_iam_policy_attachment`) indexed once by the
+/// roles they name, so that reading thousands of roles does not rescan every resource
+/// for each.
+pub struct RolePolicies<'m> {
+    /// Role address → the policy resources naming it, in address order.
+    naming: HashMap<String, Vec<(&'m String, &'m Item)>>,
+}
+
+impl<'m> RolePolicies<'m> {
+    /// Indexes the policy resources of `ev`'s module.
+    pub fn new(ev: &Eval<'m>) -> RolePolicies<'m> {
+        let mut naming: HashMap<String, Vec<(&'m String, &'m Item)>> = HashMap::new();
+        for (a, item) in &ev.module().resources {
+            let roles = match a.split('.').next().unwrap_or("") {
+                "aws_iam_role_policy" | "aws_iam_role_policy_attachment" => item.attr("role"),
+                "aws_iam_policy_attachment" => item.attr("roles"),
+                _ => continue,
+            };
+            let mut refs = Vec::new();
+            if let Some(e) = roles {
+                references(e, &mut refs);
             }
-            "aws_iam_role_policy_attachment" if refers_to(item.attr("role"), addr) => {
-                out.extend(item.attr("policy_arn").and_then(|e| attached(ev, e, item)));
+            refs.sort();
+            refs.dedup();
+            for r in refs {
+                naming.entry(r).or_default().push((a, item));
             }
-            "aws_iam_policy_attachment" if refers_to(item.attr("roles"), addr) => {
-                out.extend(item.attr("policy_arn").and_then(|e| attached(ev, e, item)));
-            }
-            _ => {}
         }
+        RolePolicies { naming }
     }
-    ev.take_notes();
-    out
+
+    /// The policies of role `addr` (`aws_iam_role.lambda`) in this module.
+    pub fn of(&self, ev: &Eval<'_>, addr: &str) -> Vec<CurrentPolicy> {
+        let module = ev.module();
+        let mut out = Vec::new();
+        let Some(role) = module.resources.get(addr) else {
+            return out;
+        };
+        for b in role.blocks("inline_policy") {
+            let name = attr_in(b.body(), "name")
+                .and_then(|e| ev.string(e))
+                .unwrap_or_else(|| "inline".into());
+            let doc = attr_in(b.body(), "policy").map(|e| parse_policy(ev.eval(e)));
+            out.push(policy(ev, name, PolicyKind::Inline, None, doc, role));
+        }
+        if let Some(Expression::Array(arns)) = role.attr("managed_policy_arns") {
+            out.extend(arns.iter().filter_map(|e| attached(ev, e, role)));
+        }
+        for &(a, item) in self.naming.get(addr).map_or(&[][..], Vec::as_slice) {
+            match a.split('.').next().unwrap_or("") {
+                "aws_iam_role_policy" => {
+                    let name = item
+                        .attr("name")
+                        .and_then(|e| ev.string(e))
+                        .unwrap_or_else(|| a.clone());
+                    let doc = item.attr("policy").map(|e| parse_policy(ev.eval(e)));
+                    out.push(policy(ev, name, PolicyKind::Inline, None, doc, item));
+                }
+                _ => out.extend(item.attr("policy_arn").and_then(|e| attached(ev, e, item))),
+            }
+        }
+        ev.take_notes();
+        out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::sources::discover::Discovery;
+    use crate::sources::template::cfn::Pseudo;
+    use crate::sources::template::terraform;
+
+    const MAIN: &str = r#"
+data "archive_file" "code" {
+  type        = "zip"
+  source_dir  = "${path.module}/src"
+  output_path = "${path.module}/code.zip"
+}
+
+resource "aws_iam_role" "a" {
+  name                = "a"
+  assume_role_policy  = "{}"
+  managed_policy_arns = ["arn:aws:iam::aws:policy/ReadOnlyAccess"]
+  inline_policy {
+    name   = "own"
+    policy = jsonencode({ Statement = [{ Effect = "Allow", Action = "s3:GetObject", Resource = "*" }] })
+  }
+}
+
+resource "aws_iam_role" "b" {
+  name               = "b"
+  assume_role_policy = "{}"
+}
+
+resource "aws_iam_policy" "shared" {
+  name   = "shared"
+  policy = jsonencode({ Statement = [{ Effect = "Allow", Action = "sqs:SendMessage", Resource = "*" }] })
+}
+
+resource "aws_iam_policy_attachment" "both" {
+  name       = "both"
+  roles      = [aws_iam_role.a.name, aws_iam_role.b.name, aws_iam_role.a.id]
+  policy_arn = aws_iam_policy.shared.arn
+}
+
+resource "aws_iam_role_policy" "z_a" {
+  name   = "z-a"
+  role   = aws_iam_role.a.id
+  policy = jsonencode({ Statement = [{ Effect = "Allow", Action = "sns:Publish", Resource = "*" }] })
+}
+
+resource "aws_iam_role_policy" "b" {
+  role   = aws_iam_role.b.id
+  policy = jsonencode({ Statement = [] })
+}
+
+resource "aws_iam_role_policy_attachment" "a_basic" {
+  role       = aws_iam_role.a.name
+  policy_arn = "arn:aws:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole"
+}
+
+resource "aws_iam_role_policy_attachment" "b_shared" {
+  role       = aws_iam_role.b.name
+  policy_arn = aws_iam_policy.shared.arn
+}
+
+resource "aws_lambda_function" "a" {
+  function_name = "fa"
+  filename      = data.archive_file.code.output_path
+  handler       = "app.handler"
+  runtime       = "python3.12"
+  role          = aws_iam_role.a.arn
+}
+
+resource "aws_lambda_function" "b" {
+  function_name = "fb"
+  filename      = data.archive_file.code.output_path
+  handler       = "app.handler"
+  runtime       = "python3.12"
+  role          = aws_iam_role.b.arn
+}
+"#;
+
+    /// Each role's policies, from the index, in the order the old scan of every resource
+    /// gave: the role's own, then the policy resources naming it in address order, each
+    /// once however often it names the role.
+    #[test]
+    fn policies_of_each_role_by_the_index() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("main.tf"), MAIN).unwrap();
+        std::fs::create_dir(dir.path().join("src")).unwrap();
+        std::fs::write(dir.path().join("src/app.py"), "def handler(e, c):\n    return 1\n").unwrap();
+        let mut found = Discovery::default();
+        terraform::read(dir.path(), &Pseudo::default(), &mut found);
+        let names = |f: &str| -> Vec<String> {
+            let spec = found.functions.iter().find(|s| s.name == f).expect(f);
+            spec.current_policies.iter().map(|p| p.name.clone()).collect()
+        };
+        assert_eq!(
+            names("fa"),
+            [
+                "own",
+                "arn:aws:iam::aws:policy/ReadOnlyAccess",
+                "shared",
+                "z-a",
+                "arn:aws:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole",
+            ]
+        );
+        assert_eq!(names("fb"), ["shared", "aws_iam_role_policy.b", "shared"]);
+    }
 }

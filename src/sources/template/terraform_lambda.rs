@@ -45,6 +45,8 @@ struct Wiring<'m> {
     log_group_names: HashSet<String>,
     /// Role address → its policies (functions often share a role).
     roles: RefCell<HashMap<String, Vec<CurrentPolicy>>>,
+    /// The module's role policy resources by role.
+    iam: terraform_iam::RolePolicies<'m>,
 }
 
 impl<'m> Wiring<'m> {
@@ -54,6 +56,7 @@ impl<'m> Wiring<'m> {
             log_group_refs: HashSet::new(),
             log_group_names: HashSet::new(),
             roles: RefCell::default(),
+            iam: terraform_iam::RolePolicies::new(ev),
         };
         for (a, r) in &ev.module().resources {
             let ty = a.split('.').next().unwrap_or("");
@@ -94,7 +97,7 @@ impl<'m> Wiring<'m> {
             ev.take_notes();
             return known.clone();
         }
-        let policies = terraform_iam::role_policies(ev, addr);
+        let policies = self.iam.of(ev, addr);
         self.roles.borrow_mut().insert(addr.to_string(), policies.clone());
         policies
     }
