@@ -9,6 +9,7 @@ mod embedded;
 pub mod helpers;
 pub mod names;
 pub mod policies;
+pub mod reviewed;
 pub mod visibility;
 
 use std::collections::BTreeMap;
