@@ -71,20 +71,16 @@ pub fn map_values(b: &ConditionBlock, map: impl Fn(&str) -> Option<String>) -> C
 pub fn join(statements: Vec<Statement>) -> Vec<Statement> {
     let mut out: Vec<Statement> = Vec::with_capacity(statements.len());
     for s in statements {
+        // The statement already out that this one joins, with the union of their values.
         let joined = single(&s.condition).and_then(|(key, values)| {
-            let at = out.iter().position(|o| {
-                o.actions == s.actions
-                    && o.resources == s.resources
-                    && single(&o.condition).is_some_and(|(k, _)| k == key)
-            })?;
-            Some((at, key.to_string(), values.to_vec()))
+            out.iter().enumerate().find_map(|(at, o)| {
+                let (k, old) = single(&o.condition)?;
+                (k == key && o.actions == s.actions && o.resources == s.resources)
+                    .then(|| (at, block(key, old.iter().chain(values).cloned())))
+            })
         });
         match joined {
-            Some((at, key, values)) => {
-                let (_, old) = single(&out[at].condition).expect("matched above");
-                let union: Vec<String> = old.iter().cloned().chain(values).collect();
-                out[at].condition = block(&key, union);
-            }
+            Some((at, union)) => out[at].condition = union,
             None => out.push(s),
         }
     }
