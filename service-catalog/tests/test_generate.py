@@ -68,6 +68,21 @@ class Index(unittest.TestCase):
     def setUpClass(cls):
         cls.index = load_sorted(DATA / "services.json")
 
+    def test_check_without_the_snapshot_says_so_in_one_line(self):
+        import contextlib
+        import importlib.util
+        import io
+        spec = importlib.util.spec_from_file_location("generate", HERE / "generate.py")
+        generate = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(generate)
+        out = io.StringIO()
+        with contextlib.redirect_stdout(out):
+            code = generate.main(["--check", "--service-reference", "/nonexistent/reference.tar.gz"])
+        self.assertEqual(code, 2)
+        lines = out.getvalue().splitlines()
+        self.assertEqual(len(lines), 1, lines)
+        self.assertIn("no AWS service reference snapshot at /nonexistent/reference.tar.gz", lines[0])
+
     def test_generated_by_everywhere(self):
         files = sorted(DATA.rglob("*.json"))
         self.assertGreater(len(files), 800)
