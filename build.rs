@@ -5,7 +5,15 @@ use std::fmt::Write as _;
 use std::path::Path;
 
 fn main() {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("service-catalog/data");
+    // Read when the script runs, not when it is compiled: a build script binary can be
+    // reused for another checkout sharing the target folder (worktrees, CARGO_TARGET_DIR).
+    let manifest = std::env::var("CARGO_MANIFEST_DIR").expect("cargo sets CARGO_MANIFEST_DIR");
+    let root = Path::new(&manifest).join("service-catalog/data");
+    assert!(
+        root.join("services.json").is_file(),
+        "{}: the service catalog is missing (service-catalog/data/services.json)",
+        root.display()
+    );
     println!("cargo::rerun-if-changed={}", root.display());
     let mut files = Vec::new();
     collect(&root, &root, &mut files);
