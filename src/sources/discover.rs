@@ -114,6 +114,21 @@ pub struct Deployment {
     pub kms_key: Option<String>,
 }
 
+/// The kind of an event source mapping's source, from its ARN (`sqs`, `kinesis`,
+/// `dynamodb-stream`, `kafka` for MSK); `None` for another ARN, which each definition
+/// format reads its own way.
+pub fn event_source_kind(arn: &str) -> Option<&'static str> {
+    [
+        (":sqs:", "sqs"),
+        (":kinesis:", "kinesis"),
+        (":dynamodb:", "dynamodb-stream"),
+        (":kafka:", "kafka"),
+    ]
+    .into_iter()
+    .find(|(part, _)| arn.contains(part))
+    .map(|(_, kind)| kind)
+}
+
 /// Something that invokes the function.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
 pub struct Trigger {

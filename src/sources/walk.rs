@@ -48,21 +48,34 @@ pub fn source_files(dir: &Path) -> Vec<PathBuf> {
 
 /// `.d.ts` files declare types only.
 fn is_declaration_file(path: &Path) -> bool {
-    path.file_name()
-        .and_then(|n| n.to_str())
-        .is_some_and(|n| n.ends_with(".d.ts"))
+    name_ends_with(path, ".d.ts")
 }
 
 /// Source files directly inside `dir` (not in subfolders).
 pub fn direct_source_files(dir: &Path) -> Vec<PathBuf> {
+    direct_entries(dir, |p| {
+        // The entry itself, not what a symlink points to.
+        p.symlink_metadata().is_ok_and(|m| m.is_file()) && Language::from_path(p).is_some() && !is_declaration_file(p)
+    })
+}
+
+/// The entries directly inside `dir` that `keep` accepts, sorted; none when it cannot be
+/// read.
+pub fn direct_entries(dir: &Path, keep: impl Fn(&Path) -> bool) -> Vec<PathBuf> {
     let mut out: Vec<PathBuf> = std::fs::read_dir(dir)
         .into_iter()
         .flatten()
         .flatten()
-        .filter(|e| e.file_type().is_ok_and(|t| t.is_file()))
         .map(|e| e.path())
-        .filter(|p| Language::from_path(p).is_some() && !is_declaration_file(p))
+        .filter(|p| keep(p))
         .collect();
     out.sort();
     out
+}
+
+/// Does the entry's file name end with `suffix`?
+pub fn name_ends_with(path: &Path, suffix: &str) -> bool {
+    path.file_name()
+        .and_then(|n| n.to_str())
+        .is_some_and(|n| n.ends_with(suffix))
 }

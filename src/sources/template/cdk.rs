@@ -8,6 +8,8 @@ use std::path::{Path, PathBuf};
 
 use serde_json::Value;
 
+use crate::sources::walk;
+
 /// A synthesized stack's facts from the cloud assembly manifest.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct CdkStack {
@@ -18,19 +20,7 @@ pub struct CdkStack {
 
 /// The synthesized templates in a `cdk.out` folder, sorted.
 pub fn templates(cdk_out: &Path) -> Vec<PathBuf> {
-    let mut out: Vec<PathBuf> = std::fs::read_dir(cdk_out)
-        .into_iter()
-        .flatten()
-        .flatten()
-        .map(|e| e.path())
-        .filter(|p| {
-            p.file_name()
-                .and_then(|n| n.to_str())
-                .is_some_and(|n| n.ends_with(".template.json"))
-        })
-        .collect();
-    out.sort();
-    out
+    walk::direct_entries(cdk_out, |p| walk::name_ends_with(p, ".template.json"))
 }
 
 /// The stack a template in a cloud assembly belongs to, from `manifest.json` beside it.

@@ -9,7 +9,7 @@ use std::collections::{HashMap, HashSet};
 
 use serde_json::Value;
 
-use crate::sources::discover::{Deployment, Trigger};
+use crate::sources::discover::{Deployment, Trigger, event_source_kind};
 
 use super::cfn::{LAMBDA_FUNCTION, SERVERLESS_FUNCTION};
 use super::intrinsics::{Scope, references};
@@ -242,17 +242,7 @@ fn wire(id: &str, scope: &Scope<'_>, wiring: &Wiring<'_>, d: &mut Deployment) {
                 let Some(arn) = get("EventSourceArn").and_then(|v| scope.eval(v)) else {
                     continue;
                 };
-                let kind = if arn.contains(":sqs:") {
-                    "sqs"
-                } else if arn.contains(":kinesis:") {
-                    "kinesis"
-                } else if arn.contains(":dynamodb:") {
-                    "dynamodb-stream"
-                } else if arn.contains(":kafka:") {
-                    "kafka"
-                } else {
-                    "mq"
-                };
+                let kind = event_source_kind(&arn).unwrap_or("mq");
                 d.event_sources.push((kind.into(), arn.clone()));
                 d.triggers.push(Trigger {
                     kind: kind.to_uppercase(),

@@ -11,6 +11,7 @@ use std::path::{Path, PathBuf};
 use hcl::{Block, Body, Expression};
 
 use crate::sources::discover::{Definition, Discovery};
+use crate::sources::walk;
 
 use super::cfn::Pseudo;
 use super::terraform_eval::Eval;
@@ -95,15 +96,7 @@ pub fn has_tf_files(dir: &Path) -> bool {
 }
 
 fn tf_files(dir: &Path) -> Vec<PathBuf> {
-    let mut out: Vec<PathBuf> = std::fs::read_dir(dir)
-        .into_iter()
-        .flatten()
-        .flatten()
-        .map(|e| e.path())
-        .filter(|p| p.is_file() && p.extension().is_some_and(|e| e == "tf"))
-        .collect();
-    out.sort();
-    out
+    walk::direct_entries(dir, |p| p.is_file() && p.extension().is_some_and(|e| e == "tf"))
 }
 
 /// Reads a root module and its local modules into `found`.
@@ -302,18 +295,7 @@ fn block_line(text: &str, ident: &str, labels: &[String]) -> Option<u32> {
 
 /// `terraform.tfvars` then `*.auto.tfvars`, later files winning.
 fn tfvars(dir: &Path) -> BTreeMap<String, Expression> {
-    let mut files: Vec<PathBuf> = std::fs::read_dir(dir)
-        .into_iter()
-        .flatten()
-        .flatten()
-        .map(|e| e.path())
-        .filter(|p| {
-            p.file_name()
-                .and_then(|n| n.to_str())
-                .is_some_and(|n| n.ends_with(".auto.tfvars"))
-        })
-        .collect();
-    files.sort();
+    let mut files = walk::direct_entries(dir, |p| walk::name_ends_with(p, ".auto.tfvars"));
     files.insert(0, dir.join("terraform.tfvars"));
     let mut out = BTreeMap::new();
     for f in files {

@@ -13,7 +13,7 @@ use std::path::PathBuf;
 use hcl::Expression;
 
 use crate::diagnostics::{Diagnostic, codes};
-use crate::sources::discover::{CurrentPolicy, Deployment, Discovery, FunctionSpec, Trigger};
+use crate::sources::discover::{CurrentPolicy, Deployment, Discovery, FunctionSpec, Trigger, event_source_kind};
 
 use super::code::{self, Declared};
 use super::terraform::Item;
@@ -264,15 +264,8 @@ fn deployment(ev: &Eval<'_>, addr: &str, item: &Item, wiring: &Wiring<'_>, funct
         match ty {
             "aws_lambda_event_source_mapping" if points_here(r.attr("function_name")) => {
                 let arn = s(r.attr("event_source_arn")).unwrap_or_else(|| "*".into());
-                let kind = if arn.contains(":sqs:") {
-                    "sqs"
-                } else if arn.contains(":kinesis:") {
-                    "kinesis"
-                } else if arn.contains(":dynamodb:") {
-                    "dynamodb-stream"
-                } else {
-                    "kafka"
-                };
+                // Self-managed Kafka names no ARN (`*` here); an Amazon MQ broker lands here too.
+                let kind = event_source_kind(&arn).unwrap_or("kafka");
                 d.event_sources.push((kind.into(), arn.clone()));
                 d.triggers.push(Trigger {
                     kind: kind.to_uppercase(),
