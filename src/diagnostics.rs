@@ -70,6 +70,7 @@ pub mod codes {
     pub const POSSIBLE_ACTION: &str = "possible-action";
     pub const TEMPLATE_ERROR: &str = "template-error";
     pub const MISSING_HANDLER: &str = "missing-handler";
+    pub const DYNAMIC_DISPATCH: &str = "dynamic-dispatch";
     pub const MALFORMED_RECORD: &str = "malformed-record";
     // Today's permissions and the diff (`leastpriv diff`).
     pub const CURRENT_UNKNOWN: &str = "current-unknown";

@@ -97,9 +97,11 @@ pub fn run_with_progress(
     }
     // The config's declarations inform the rules, not the graph of what templates declare.
     let encrypted = EncryptedResources::new(definitions.iter().chain(&config.declared));
+    let facts = analyse_code(&specs, catalog);
     let mut functions: Vec<FunctionResult> = specs
         .into_par_iter()
-        .map(|spec| analyse(spec, config, catalog, &encrypted))
+        .zip(facts)
+        .map(|(spec, facts)| analyse(spec, facts, config, catalog, &encrypted))
         .collect();
     functions.sort_by(|a, b| a.spec.name.cmp(&b.spec.name).then(a.spec.path.cmp(&b.spec.path)));
     let observed = cloudtrail::apply(&mut functions, config, catalog, &encrypted, progress)?.map(|(summary, diags)| {
@@ -116,29 +118,65 @@ pub fn run_with_progress(
     })
 }
 
-fn analyse(spec: FunctionSpec, config: &Config, catalog: &Catalog, encrypted: &EncryptedResources) -> FunctionResult {
-    // Local imports resolve in the function's code root (CodeUri, the service folder).
-    let root = if spec.root.as_os_str().is_empty() {
+/// The folder a function's local imports resolve in (CodeUri, the service folder).
+fn code_root(spec: &FunctionSpec) -> PathBuf {
+    if spec.root.as_os_str().is_empty() {
         spec.path.parent().map(PathBuf::from).unwrap_or_default()
     } else {
         spec.root.clone()
-    };
-    let mut facts = CodeFacts::default();
-    let (py, js): (Vec<PathBuf>, Vec<PathBuf>) = spec
-        .files
-        .iter()
-        .cloned()
-        .partition(|f| Language::from_path(f) == Some(Language::Python));
-    if !py.is_empty() {
-        let f = python::analyze_function(&root, &py, catalog);
-        facts.calls.extend(f.calls);
-        facts.diagnostics.extend(f.diagnostics);
     }
-    if !js.is_empty() {
-        let f = javascript::analyze_function(&root, &js, catalog);
-        facts.calls.extend(f.calls);
-        facts.diagnostics.extend(f.diagnostics);
+}
+
+/// Each function's code facts, in `specs` order. Functions whose handlers share files
+/// (`users.create`, `users.remove`) are analysed together: the files are parsed once,
+/// and each handler keeps only the calls it reaches.
+fn analyse_code(specs: &[FunctionSpec], catalog: &Catalog) -> Vec<CodeFacts> {
+    type Key = (bool, PathBuf, Vec<PathBuf>);
+    let mut groups: BTreeMap<Key, Vec<(usize, Option<String>)>> = BTreeMap::new();
+    for (i, spec) in specs.iter().enumerate() {
+        let (py, js): (Vec<PathBuf>, Vec<PathBuf>) = spec
+            .files
+            .iter()
+            .cloned()
+            .partition(|f| Language::from_path(f) == Some(Language::Python));
+        let root = code_root(spec);
+        for (python, files) in [(true, py), (false, js)] {
+            if !files.is_empty() {
+                groups
+                    .entry((python, root.clone(), files))
+                    .or_default()
+                    .push((i, spec.handler.clone()));
+            }
+        }
     }
+    let analysed: Vec<(usize, CodeFacts)> = groups
+        .into_par_iter()
+        .flat_map_iter(|((python, root, files), members)| {
+            let handlers: Vec<Option<&str>> = members.iter().map(|(_, h)| h.as_deref()).collect();
+            let facts = if python {
+                python::analyze_handlers(&root, &files, &handlers, catalog)
+            } else {
+                javascript::analyze_handlers(&root, &files, &handlers, catalog)
+            };
+            members.into_iter().map(|(i, _)| i).zip(facts).collect::<Vec<_>>()
+        })
+        .collect();
+    let mut out = vec![CodeFacts::default(); specs.len()];
+    for (i, f) in analysed {
+        out[i].calls.extend(f.calls);
+        out[i].diagnostics.extend(f.diagnostics);
+        out[i].files.extend(f.files);
+    }
+    out
+}
+
+fn analyse(
+    spec: FunctionSpec,
+    facts: CodeFacts,
+    config: &Config,
+    catalog: &Catalog,
+    encrypted: &EncryptedResources,
+) -> FunctionResult {
     let mut needs = Vec::new();
     let mut diagnostics = facts.diagnostics;
     for call in &facts.calls {
@@ -200,6 +238,15 @@ fn build_graph(definitions: &[Definition], functions: &[FunctionResult]) -> Reso
                 .permissions
                 .iter()
                 .map(|p| (p.action.clone(), p.resources.clone()))
+                .collect(),
+            code: f
+                .needs
+                .iter()
+                .filter_map(|n| match &n.evidence {
+                    crate::evidence::Evidence::Static { path, .. } => Some(path.iter().cloned()),
+                    _ => None,
+                })
+                .flatten()
                 .collect(),
         })
         .collect();

@@ -46,6 +46,9 @@ pub enum Evidence {
         operation: String,
         #[serde(skip_serializing_if = "std::ops::Not::not")]
         unreachable: bool,
+        /// The chain from the handler to the function holding the call.
+        #[serde(skip_serializing_if = "Vec::is_empty")]
+        path: Vec<crate::sources::Hop>,
         /// Why this action, when a rule beyond the operation's own action added it.
         #[serde(skip_serializing_if = "Option::is_none")]
         reason: Option<String>,

@@ -52,7 +52,10 @@ pub fn needs_of_call(call: &SdkCall, catalog: &Catalog, out: &mut Vec<Need>, dia
         );
     }
     let operation = format!("{}.{api}", call.service);
-    let certainty = if call.possible {
+    // Code the handler does not reach is reported, not granted.
+    let certainty = if call.unreachable {
+        Certainty::Possible(format!("{} is in code the handler does not reach", call.operation))
+    } else if call.possible {
         Certainty::Possible(possible_reason(call))
     } else {
         Certainty::Needed
@@ -63,6 +66,7 @@ pub fn needs_of_call(call: &SdkCall, catalog: &Catalog, out: &mut Vec<Need>, dia
         call: call.call.clone(),
         operation: operation.clone(),
         unreachable: call.unreachable,
+        path: call.path.clone(),
         reason,
     };
 

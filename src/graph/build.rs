@@ -18,6 +18,8 @@ use super::resource_graph::{EdgeKind, NodeKind, ResourceGraph};
 pub struct FunctionInput<'a> {
     pub spec: &'a FunctionSpec,
     pub reaches: Vec<(String, BTreeSet<String>)>,
+    /// The code its handler reaches on the way to its SDK calls.
+    pub code: BTreeSet<crate::sources::Hop>,
 }
 
 /// The graph of a run.
@@ -135,6 +137,12 @@ fn function(g: &mut ResourceGraph, f: &FunctionInput<'_>, defs: &BTreeMap<(Optio
             let rix = resource(g, r, None);
             g.connect(fnode, rix, EdgeKind::Calls, [action.clone()]);
         }
+    }
+    for hop in &f.code {
+        let key = format!("{}:{}:{}", hop.file.display(), hop.line, hop.name);
+        let cix = g.node(NodeKind::Code, &key, None);
+        g.describe(cix, &hop.display(), stack);
+        g.connect(fnode, cix, EdgeKind::Reaches, []);
     }
     if let Some(role) = &spec.role {
         let rnode = g.node(NodeKind::Role, role, role.starts_with("arn:").then(|| role.clone()));

@@ -191,6 +191,7 @@ fn companion(
             call,
             operation,
             unreachable,
+            path,
             ..
         } => (
             Origin::Static,
@@ -200,6 +201,7 @@ fn companion(
                 call: call.clone(),
                 operation: operation.clone(),
                 unreachable: *unreachable,
+                path: path.clone(),
                 reason: Some(reason),
             },
         ),

@@ -24,6 +24,9 @@ pub enum NodeKind {
     EventSource,
     /// The place a function, role or resource is declared (`template.yaml#OrdersTable`).
     Definition,
+    /// A function (or a module's top-level code) of the source that a handler reaches:
+    /// `putMember (lib/store.js:8)`.
+    Code,
 }
 
 impl NodeKind {
@@ -36,6 +39,7 @@ impl NodeKind {
             NodeKind::Resource => "resource",
             NodeKind::EventSource => "event_source",
             NodeKind::Definition => "definition",
+            NodeKind::Code => "code",
         }
     }
 }
@@ -80,6 +84,8 @@ pub enum EdgeKind {
     Binds,
     /// definition → function, role or resource.
     Declares,
+    /// function → code: its handler reaches that code (on the way to an SDK call).
+    Reaches,
 }
 
 impl EdgeKind {
@@ -92,6 +98,7 @@ impl EdgeKind {
             EdgeKind::Grants => "grants",
             EdgeKind::Binds => "binds",
             EdgeKind::Declares => "declares",
+            EdgeKind::Reaches => "reaches",
         }
     }
 }

@@ -54,6 +54,7 @@ pub fn render(g: &ResourceGraph) -> String {
                 "label={}, style=dotted, color=\"#2563eb\", fontcolor=\"#2563eb\"",
                 quote(&e.variables.iter().cloned().collect::<Vec<_>>().join("\n"))
             ),
+            EdgeKind::Reaches => "style=dashed, color=\"#9333ea\", arrowsize=0.6".into(),
             EdgeKind::HasPolicy | EdgeKind::Grants | EdgeKind::Declares => continue,
         };
         let _ = writeln!(out, "  {} -> {} [{attrs}];", quote(&a.id()), quote(&b.id()));
@@ -76,7 +77,7 @@ pub fn drawn_nodes(g: &ResourceGraph) -> BTreeSet<NodeIndex> {
     for (from, to, e) in g.edges() {
         if matches!(
             e.kind,
-            EdgeKind::Calls | EdgeKind::Triggers | EdgeKind::AssumesRole | EdgeKind::Binds
+            EdgeKind::Calls | EdgeKind::Triggers | EdgeKind::AssumesRole | EdgeKind::Binds | EdgeKind::Reaches
         ) {
             out.insert(from);
             out.insert(to);
@@ -110,6 +111,7 @@ fn style(g: &ResourceGraph, ix: NodeIndex, n: &Node) -> String {
         }
         NodeKind::EventSource => format!("label={label}, shape=cds, style=filled, fillcolor=\"#f3e8ff\""),
         NodeKind::Definition => format!("label={label}, shape=plain"),
+        NodeKind::Code => format!("label={label}, shape=component, fontsize=8, color=\"#9333ea\""),
     }
 }
 

@@ -28,6 +28,7 @@ fn evidence_lines(out: &mut String, p: &Permission, grant: &crate::policy::Grant
                 call,
                 operation,
                 unreachable,
+                path,
                 reason,
             } => {
                 let mut s = format!("    code        {}:{line}  {call}  ({operation})", file.display());
@@ -36,6 +37,15 @@ fn evidence_lines(out: &mut String, p: &Permission, grant: &crate::policy::Grant
                 }
                 if *unreachable {
                     s.push_str("  [the handler does not reach this code]");
+                }
+                if !path.is_empty() {
+                    // The chain a reviewer can check: handler → helper → the call.
+                    let hops: Vec<String> = path.iter().map(|h| h.display()).collect();
+                    s.push_str(&format!(
+                        "\n    via         {} → {call} ({}:{line})",
+                        hops.join(" → "),
+                        file.display()
+                    ));
                 }
                 writeln!(out, "{s}")
             }

@@ -27,6 +27,7 @@ pub fn why_and_evidence<'a>(evidence: impl Iterator<Item = &'a Evidence>) -> (Ve
                 operation,
                 unreachable,
                 reason,
+                ..
             } => {
                 let mut w = format!("{} ({operation})", code(call));
                 if let Some(r) = reason {

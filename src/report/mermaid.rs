@@ -43,6 +43,7 @@ pub fn render(g: &ResourceGraph) -> String {
                 "{a} -.->|\"{}\"| {b}",
                 text(&e.variables.iter().cloned().collect::<Vec<_>>().join(", "))
             ),
+            EdgeKind::Reaches => format!("{a} -.-> {b}"),
             EdgeKind::HasPolicy | EdgeKind::Grants | EdgeKind::Declares => continue,
         };
         let _ = writeln!(out, "  {line}");

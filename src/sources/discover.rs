@@ -23,6 +23,9 @@ pub struct FunctionSpec {
     pub language: Option<Language>,
     /// The handler's module, when a template names it.
     pub entry: Option<PathBuf>,
+    /// The handler's name in that module (`create` of `users.create`): only the code it
+    /// reaches counts. `None`: every handler-shaped function of the entry counts.
+    pub handler: Option<String>,
     /// Source files to analyse, entry first: with a known entry, the entry (its local
     /// imports are followed by the analysers) plus the code of layers in the repository.
     pub files: Vec<PathBuf>,

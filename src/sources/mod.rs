@@ -12,4 +12,4 @@ pub mod source_file;
 pub mod template;
 pub mod walk;
 
-pub use sdk_call::{CodeFacts, Element, Hint, Language, Piece, SdkCall, Via};
+pub use sdk_call::{CodeFacts, Element, Hint, Hop, Language, Piece, SdkCall, Via};

@@ -140,6 +140,9 @@ pub struct SdkCall {
     pub foreign_credentials: bool,
     /// Nothing reachable from the handler calls the code holding this call.
     pub unreachable: bool,
+    /// How the handler reaches the code holding this call: the handler first, then each
+    /// function on the way (empty when the handler is not known).
+    pub path: Vec<Hop>,
     pub file: PathBuf,
     pub line: u32,
     /// The call as written, shortened (`table.put_item`).
@@ -158,6 +161,7 @@ impl SdkCall {
             possible: false,
             foreign_credentials: false,
             unreachable: false,
+            path: Vec::new(),
             file,
             line,
             call,
@@ -167,6 +171,40 @@ impl SdkCall {
     pub fn param(&self, member: &str) -> Option<&[Hint]> {
         self.params.get(member).map(Vec::as_slice)
     }
+}
+
+/// One step from a handler to an SDK call: a function (or a module's top-level code)
+/// and where it is defined.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+pub struct Hop {
+    /// `create`, `UserService.remove`, `<module lib/db.py>`.
+    pub name: String,
+    pub file: PathBuf,
+    pub line: u32,
+}
+
+impl Hop {
+    /// `create (src/users.py:12)`.
+    pub fn display(&self) -> String {
+        format!("{} ({}:{})", self.name, self.file.display(), self.line)
+    }
+}
+
+/// Longest piece of source text a message quotes.
+const MAX_SHOWN: usize = 80;
+
+/// Source text as a message may quote it: one line, printable characters only, at most
+/// [`MAX_SHOWN`] characters (a file's contents never reach the output whole).
+pub fn shown_name(text: &str) -> String {
+    let mut out: String = text
+        .chars()
+        .map(|c| if c.is_control() { ' ' } else { c })
+        .take(MAX_SHOWN)
+        .collect();
+    if text.chars().count() > MAX_SHOWN {
+        out.push('…');
+    }
+    out
 }
 
 /// Which language a function is written in.

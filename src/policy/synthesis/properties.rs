@@ -115,6 +115,7 @@ fn need() -> impl Strategy<Value = Need> {
                         call: "c".into(),
                         operation: "s.Op".into(),
                         unreachable: false,
+                        path: Vec::new(),
                         reason: None,
                     },
                 ),

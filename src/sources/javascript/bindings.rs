@@ -64,8 +64,6 @@ pub struct Decl<'t> {
     pub kind: DeclKind<'t>,
     /// Default values from the pattern (`{ a = "x" }`, `(p = 1)`).
     pub defaults: Vec<Node<'t>>,
-    /// Declared inside an `export` statement.
-    pub exported: bool,
     /// Declared inside a function (its value may depend on the call).
     pub in_function: bool,
 }
@@ -100,8 +98,6 @@ pub struct Bindings<'t> {
     assigns: HashMap<usize, Vec<Node<'t>>>,
     /// (class node id, member name) → values given to `this.name` or the field.
     members: HashMap<(usize, String), Vec<Node<'t>>>,
-    /// Nesting of `export` statements around the node being walked.
-    exporting: usize,
     /// Object literal (node id) → members assigned later (`params.Tagging = …`).
     extras: HashMap<usize, Vec<(String, Node<'t>)>>,
 }
@@ -172,7 +168,6 @@ impl<'t> Bindings<'t> {
             decls: Vec::new(),
             assigns: HashMap::new(),
             members: HashMap::new(),
-            exporting: 0,
             extras: HashMap::new(),
         };
         let mut stack: Vec<(usize, usize)> = vec![(root.id(), 0)];
@@ -184,16 +179,10 @@ impl<'t> Bindings<'t> {
                 if stack.len() > 1 && stack.last().is_some_and(|(id, _)| *id == node.id()) {
                     stack.pop();
                 }
-                if node.kind() == EXPORT_STATEMENT {
-                    b.exporting -= 1;
-                }
                 ancestors.pop();
                 return false;
             }
             let kind = node.kind();
-            if kind == EXPORT_STATEMENT {
-                b.exporting += 1;
-            }
             let outer = stack.last().map(|s| s.1).unwrap_or(0);
             if kind == ENUM_DECLARATION
                 && let Some(name) = node.child_by_field_name("name")
@@ -393,7 +382,6 @@ impl<'t> Bindings<'t> {
             ident,
             kind,
             defaults,
-            exported: self.exporting > 0,
             in_function,
         });
         self.scopes[scope]
@@ -461,10 +449,6 @@ impl<'t> Bindings<'t> {
 
     pub fn decl(&self, idx: usize) -> &Decl<'t> {
         &self.decls[idx]
-    }
-
-    pub fn try_decl(&self, idx: usize) -> Option<&Decl<'t>> {
-        self.decls.get(idx)
     }
 
     pub fn assignments(&self, idx: usize) -> &[Node<'t>] {

@@ -48,8 +48,9 @@ pub struct Found {
     pub consumed: HashSet<(FileId, usize)>,
     /// The function's files use SDK v2 (`aws-sdk`): `.promise()` means a request.
     pub uses_v2: bool,
-    /// Functions nothing reachable refers to (see `reach`).
-    pub dead: super::reach::Dead,
+    /// Where each of `calls` is in the code: (file, start byte, end byte), to decide per
+    /// handler whether it runs (see `reach`).
+    pub origins: Vec<(FileId, usize, usize)>,
 }
 
 impl Found {
@@ -79,7 +80,6 @@ pub fn emit<'t>(ev: &Eval<'t>, found: &mut Found, line_at: At<'t>, e: Emit<'_>, 
     c.via = e.via;
     c.foreign_credentials = e.foreign;
     c.possible = e.possible;
-    c.unreachable = found.dead.contains(line_at.file, line_at.node);
     if let Some(hidden) = params.hidden.take() {
         found.warn(
             ev,
@@ -100,6 +100,9 @@ pub fn emit<'t>(ev: &Eval<'t>, found: &mut Found, line_at: At<'t>, e: Emit<'_>, 
         );
     }
     found.calls.push(c);
+    found
+        .origins
+        .push((line_at.file, line_at.node.start_byte(), line_at.node.end_byte()));
 }
 
 /// Matches one call or `new` node.

@@ -50,11 +50,33 @@ use self::values::{At, FileId, Sdk};
 /// Most files one function's module graph may hold.
 const MAX_FILES: usize = 2_000;
 
-/// Analyses one function's JS/TS files (entry first when known).
+/// Analyses one function's JS/TS files (entry first when known); every export of the
+/// entry files counts as a handler.
 pub fn analyze_function(root: &Path, files: &[PathBuf], catalog: &Catalog) -> CodeFacts {
+    analyze_handlers(root, files, &[None], catalog)
+        .pop()
+        .unwrap_or_default()
+}
+
+/// Analyses the files once for several handlers that share them (`users.create`,
+/// `users.remove`): one [`CodeFacts`] per handler, in order, each holding only the
+/// calls its handler reaches (`None`: every export of the entry files).
+pub fn analyze_handlers(
+    root: &Path,
+    files: &[PathBuf],
+    handlers: &[Option<&str>],
+    catalog: &Catalog,
+) -> Vec<CodeFacts> {
     let mut diagnostics = Vec::new();
     let (parsed, links, specs) = load(root, files, &mut diagnostics);
-    analyze_parsed(parsed, links, specs, diagnostics, catalog)
+    let entries: Vec<FileId> = files
+        .iter()
+        .filter_map(|f| {
+            let f = imports::normalize(f);
+            parsed.iter().position(|p| p.path == f)
+        })
+        .collect();
+    analyze_parsed(parsed, links, specs, diagnostics, &entries, handlers, catalog)
 }
 
 /// Analyses one module given as text, named `handler.ts` or `handler.js` by `typescript`
@@ -72,7 +94,17 @@ pub fn analyze_source(source: &str, typescript: bool, catalog: &Catalog) -> Code
         };
     };
     let specs = vec![imports::specifiers(&file)];
-    analyze_parsed(vec![file], vec![HashMap::new()], specs, diagnostics, catalog)
+    analyze_parsed(
+        vec![file],
+        vec![HashMap::new()],
+        specs,
+        diagnostics,
+        &[0],
+        &[None],
+        catalog,
+    )
+    .pop()
+    .unwrap_or_default()
 }
 
 fn analyze_parsed(
@@ -80,11 +112,14 @@ fn analyze_parsed(
     links: Links,
     specs: Vec<Vec<Specifier>>,
     mut diagnostics: Vec<Diagnostic>,
+    entries: &[FileId],
+    handlers: &[Option<&str>],
     catalog: &Catalog,
-) -> CodeFacts {
+) -> Vec<CodeFacts> {
     let paths: Vec<PathBuf> = parsed.iter().map(|f| f.path.clone()).collect();
     unknown_packages(&parsed, &specs, catalog, &mut diagnostics);
 
+    let graph = reach::Graph::new(&parsed, &links);
     let mut ev = Eval::new(&parsed, links, catalog);
     let nodes: Vec<Vec<Node<'_>>> = parsed.iter().map(call_nodes).collect();
     ev.index_callsites(&nodes);
@@ -95,7 +130,6 @@ fn analyze_parsed(
         .any(|s| s.spec == "aws-sdk" || s.spec.starts_with("aws-sdk/"));
     let mut found = Found {
         uses_v2,
-        dead: reach::dead_functions(&ev),
         ..Found::default()
     };
     let mut news = Vec::new();
@@ -113,11 +147,50 @@ fn analyze_parsed(
     diagnostics.append(&mut found.diagnostics);
     diagnostics.sort();
     diagnostics.dedup();
-    CodeFacts {
-        calls: tidy(found.calls),
-        diagnostics,
-        files: paths,
+
+    // Per handler, only the calls it reaches; what only a neighbour reaches is dropped,
+    // what no handler reaches is kept as unreachable.
+    let entry_path = entries.first().map(|f| parsed[*f].path.clone()).unwrap_or_default();
+    let mut ignored = Vec::new();
+    let mut all_roots = graph.roots(entries, reach::Entry::Handlers, &entry_path, &mut ignored);
+    for h in handlers {
+        all_roots.extend(graph.roots(entries, reach::Entry::of(*h), &entry_path, &mut ignored));
     }
+    let any = graph.reach(all_roots, &parsed, &mut ignored);
+    let places: Vec<Option<Node<'_>>> = found
+        .origins
+        .iter()
+        .map(|(f, start, end)| parsed[*f].root().descendant_for_byte_range(*start, *end))
+        .collect();
+    handlers
+        .iter()
+        .map(|h| {
+            let mut diags = diagnostics.clone();
+            let roots = graph.roots(entries, reach::Entry::of(*h), &entry_path, &mut diags);
+            let reach = graph.reach(roots, &parsed, &mut diags);
+            let mut calls = Vec::new();
+            for ((call, (file, _, _)), node) in found.calls.iter().zip(&found.origins).zip(&places) {
+                let status = match node {
+                    Some(n) => graph.status(*file, *n, &reach, &any, &parsed),
+                    None => reach::Status::Live(Vec::new()),
+                };
+                let mut call = call.clone();
+                match status {
+                    reach::Status::Live(path) => call.path = path,
+                    reach::Status::Neighbour => continue,
+                    reach::Status::Dead => call.unreachable = true,
+                }
+                calls.push(call);
+            }
+            diags.sort();
+            diags.dedup();
+            CodeFacts {
+                calls: tidy(calls),
+                diagnostics: diags,
+                files: paths.clone(),
+            }
+        })
+        .collect()
 }
 
 /// Per file: the local modules its specifiers name.

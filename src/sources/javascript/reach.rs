@@ -1,125 +1,844 @@
-//! Dead helpers: named functions of a module that nothing refers to (not called, not
-//! passed, not exported), directly or through other dead helpers. Calls inside them are
-//! marked `unreachable`; they are still reported.
+//! Reachability from one handler over the function's own modules: which function
+//! bodies run when Lambda calls `file.name`. Every top-level statement is attributed to
+//! what it defines (`export const create = ...`, `module.exports.remove = ...`,
+//! `const handler = middy(impl)`, `app.get('/', h)` registers `h` on `app`); a name the
+//! code uses reaches what defines it, in any of the function's files (by name: two
+//! helpers of one name are both reached, which grants more, never less); a property
+//! (`db.putUser`, `this.save`) reaches the methods and other modules' exports of that
+//! name. Top-level code runs for every handler. Each reached body keeps what reached
+//! it, so a call's chain can be shown.
 
-use std::collections::{BTreeMap, HashMap, HashSet, VecDeque};
-use std::ops::Range;
+use std::collections::{BTreeSet, HashMap, VecDeque};
 
 use tree_sitter::Node;
 
-use super::bindings::DeclKind;
-use super::eval::Eval;
+use super::parse::ParsedFile;
 use super::syntax::{self, *};
 use super::values::FileId;
+use crate::diagnostics::{Diagnostic, codes};
+use crate::sources::Hop;
 
-/// Byte ranges of dead functions, per file: outermost only, sorted, disjoint.
-#[derive(Debug, Default)]
-pub struct Dead {
-    ranges: HashMap<FileId, Vec<Range<usize>>>,
+/// Longest chain reported from a handler to a call.
+const MAX_PATH: usize = 16;
+/// Longest name indexed (longer identifiers are not names a handler uses).
+const MAX_NAME: usize = 128;
+
+/// What a top-level statement (or part of one) defines.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Owner {
+    /// A module-level binding or an export (`create`, `default`).
+    Name(String),
+    /// A method, object member or prototype property (`save` of `repo.save`).
+    Member(String),
 }
 
-impl Dead {
-    /// Whether `node` sits inside one of the dead functions.
-    pub fn contains(&self, file: FileId, node: Node<'_>) -> bool {
-        let Some(ranges) = self.ranges.get(&file) else {
-            return false;
-        };
-        let after = ranges.partition_point(|r| r.start <= node.start_byte());
-        after > 0 && node.end_byte() <= ranges[after - 1].end
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub enum Key {
+    /// A file's top-level code: runs for every handler.
+    Top(FileId),
+    /// A function body (by node id).
+    Func(FileId, usize),
+    /// What a file defines under one owner.
+    Owned(FileId, Owner),
+    /// A use of a name, anywhere.
+    Name(String),
+    /// A use of a property, from a file.
+    Member(FileId, String),
+}
+
+/// A function body's place, for chains.
+#[derive(Debug, Clone)]
+struct FuncInfo {
+    name: String,
+    line: u32,
+}
+
+/// `x[name]()` with a name the code computes.
+#[derive(Debug, Clone)]
+struct Dynamic {
+    file: FileId,
+    line: u32,
+    text: String,
+    /// The modules whose exports may be chosen.
+    modules: Vec<FileId>,
+}
+
+/// The reference graph of the function's files, built once per set of files.
+#[derive(Debug, Default)]
+pub struct Graph {
+    edges: HashMap<Key, Vec<Key>>,
+    funcs: HashMap<(FileId, usize), FuncInfo>,
+    /// The line each owner's first part starts on (a handler's place in a chain).
+    owner_lines: HashMap<(FileId, Owner), u32>,
+    /// Owners each file defines.
+    owners: HashMap<FileId, BTreeSet<Owner>>,
+    /// Names each file exports.
+    exported: HashMap<FileId, BTreeSet<String>>,
+    /// Files defining each name / member.
+    name_files: HashMap<String, Vec<FileId>>,
+    member_files: HashMap<String, Vec<FileId>>,
+    /// Names bound to a whole local module (`import * as m`, `const m = require("./m")`):
+    /// file → name → the module's file.
+    namespaces: HashMap<FileId, HashMap<String, FileId>>,
+    /// Per file: the local modules its specifiers name.
+    links: Vec<HashMap<String, FileId>>,
+    dynamic: HashMap<Key, Vec<Dynamic>>,
+    files: usize,
+}
+
+/// Which code counts as the function's entry.
+#[derive(Debug, Clone, Copy)]
+pub enum Entry<'a> {
+    /// Every export of the entry files (no definition names the handler).
+    Handlers,
+    /// The handler the definition names (`handlers/users.create` → `create`).
+    Symbol(&'a str),
+}
+
+impl<'a> Entry<'a> {
+    /// The entry for a handler name, or every handler without one.
+    pub fn of(handler: Option<&'a str>) -> Entry<'a> {
+        handler.map_or(Entry::Handlers, Entry::Symbol)
     }
 }
 
-/// The functions nothing reachable refers to.
-pub fn dead_functions(ev: &Eval<'_>) -> Dead {
-    let mut dead: HashMap<FileId, Vec<Range<usize>>> = HashMap::new();
-    for (file, parsed) in ev.files.iter().enumerate() {
-        let bindings = &ev.bindings[file];
-        // Named functions not exported: decl index → function node.
-        let mut candidates: HashMap<usize, Node<'_>> = HashMap::new();
-        let mut by_node: HashMap<usize, usize> = HashMap::new();
-        let mut idx = 0;
-        while let Some(decl) = bindings.try_decl(idx) {
-            let func = match &decl.kind {
-                DeclKind::Function(n) if matches!(n.kind(), FUNCTION_DECLARATION | GENERATOR_FUNCTION_DECLARATION) => {
-                    Some(*n)
-                }
-                DeclKind::Var { init: Some(init), path } if path.is_empty() => {
-                    let inner = syntax::unwrap_expr(*init);
-                    syntax::is_function(inner.kind()).then_some(inner)
-                }
-                _ => None,
-            };
-            if let Some(func) = func
-                && !decl.exported
-            {
-                candidates.insert(idx, func);
-                by_node.insert(func.id(), idx);
+/// What one entry reaches.
+#[derive(Debug, Default)]
+pub struct Reach {
+    from: HashMap<Key, Option<Key>>,
+}
+
+/// Where a call sits with respect to one handler.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Status {
+    /// The handler reaches it, through these hops (empty for top-level code).
+    Live(Vec<Hop>),
+    /// Only another handler of the same files reaches it: not this function's.
+    Neighbour,
+    /// No handler reaches it.
+    Dead,
+}
+
+impl Graph {
+    pub fn new(files: &[ParsedFile], links: &[HashMap<String, FileId>]) -> Graph {
+        let mut g = Graph {
+            files: files.len(),
+            links: links.to_vec(),
+            ..Graph::default()
+        };
+        for (id, file) in files.iter().enumerate() {
+            for stmt in syntax::named_children(file.root()) {
+                g.statement(id, file, stmt);
             }
-            idx += 1;
         }
-        if candidates.is_empty() {
-            continue;
+        for (file, owners) in &g.owners {
+            for o in owners {
+                let (index, n) = match o {
+                    Owner::Name(n) => (&mut g.name_files, n),
+                    Owner::Member(n) => (&mut g.member_files, n),
+                };
+                index.entry(n.clone()).or_default().push(*file);
+            }
         }
-        // Who refers to each candidate: `None` = code outside every candidate (a root).
-        let mut referrers: BTreeMap<usize, Vec<Option<usize>>> = BTreeMap::new();
-        let mut inside: Vec<(usize, usize)> = Vec::new(); // (function node id, decl index)
-        syntax::walk(parsed.root(), |n, enter| {
+        for v in g.name_files.values_mut().chain(g.member_files.values_mut()) {
+            v.sort_unstable();
+            v.dedup();
+        }
+        g
+    }
+
+    fn edge(&mut self, from: Key, to: Key) {
+        self.edges.entry(from).or_default().push(to);
+    }
+
+    fn own(&mut self, file: FileId, owner: Owner) -> Key {
+        self.owners.entry(file).or_default().insert(owner.clone());
+        Key::Owned(file, owner)
+    }
+
+    fn export(&mut self, file: FileId, name: &str) {
+        self.exported.entry(file).or_default().insert(name.to_string());
+    }
+
+    /// Attributes one top-level statement to what it defines and indexes its parts.
+    fn statement(&mut self, file: FileId, parsed: &ParsedFile, stmt: Node<'_>) {
+        let text = |n: Node<'_>| parsed.text(n).to_string();
+        match stmt.kind() {
+            EXPORT_STATEMENT => {
+                let mut cursor = stmt.walk();
+                let is_default = stmt.children(&mut cursor).any(|t| t.kind() == "default");
+                if let Some(decl) = stmt.child_by_field_name("declaration") {
+                    if is_default {
+                        self.export(file, "default");
+                        let owner = self.own(file, Owner::Name("default".into()));
+                        self.region(file, parsed, decl, owner);
+                    }
+                    for name in self.declaration(file, parsed, decl) {
+                        self.export(file, &name);
+                    }
+                } else if let Some(value) = stmt.child_by_field_name("value") {
+                    self.export(file, "default");
+                    let owner = self.own(file, Owner::Name("default".into()));
+                    self.region(file, parsed, value, owner);
+                } else {
+                    let from_module = stmt.child_by_field_name("source").is_some();
+                    for clause in syntax::named_children(stmt)
+                        .into_iter()
+                        .filter(|c| c.kind() == EXPORT_CLAUSE)
+                    {
+                        for spec in syntax::named_children(clause) {
+                            let Some(name) = spec.child_by_field_name("name") else {
+                                continue;
+                            };
+                            let local = text(name);
+                            let exported = spec
+                                .child_by_field_name("alias")
+                                .map(text)
+                                .unwrap_or_else(|| local.clone());
+                            self.export(file, &exported);
+                            self.owner_lines
+                                .entry((file, Owner::Name(exported.clone())))
+                                .or_insert_with(|| syntax::line(spec));
+                            let owner = self.own(file, Owner::Name(exported));
+                            let used = if from_module {
+                                Key::Member(file, local)
+                            } else {
+                                Key::Name(local)
+                            };
+                            self.edge(owner, used);
+                        }
+                    }
+                    // `export = handler` (TypeScript) and anything else: what it names.
+                    if !from_module {
+                        let rest: Vec<Node<'_>> = syntax::named_children(stmt)
+                            .into_iter()
+                            .filter(|c| c.kind() != EXPORT_CLAUSE && c.kind() != "comment")
+                            .collect();
+                        for r in rest {
+                            self.export(file, "default");
+                            let owner = self.own(file, Owner::Name("default".into()));
+                            self.region(file, parsed, r, owner);
+                        }
+                    }
+                }
+            }
+            IMPORT_STATEMENT => self.import(file, parsed, stmt),
+            EXPRESSION_STATEMENT_KIND => {
+                let Some(expr) = stmt.named_child(0).map(syntax::unwrap_expr) else {
+                    return;
+                };
+                self.expression_statement(file, parsed, stmt, expr);
+            }
+            "comment" | "empty_statement" => {}
+            _ => {
+                if self.declaration(file, parsed, stmt).is_empty() {
+                    self.region(file, parsed, stmt, Key::Top(file));
+                }
+            }
+        }
+    }
+
+    /// A declaration (function, class, `const`/`let`/`var`): each name owns its part.
+    /// Returns the names declared; none for a statement that declares nothing.
+    fn declaration(&mut self, file: FileId, parsed: &ParsedFile, decl: Node<'_>) -> Vec<String> {
+        match decl.kind() {
+            FUNCTION_DECLARATION | GENERATOR_FUNCTION_DECLARATION | CLASS_DECLARATION | ABSTRACT_CLASS_DECLARATION => {
+                let Some(name) = decl.child_by_field_name("name").map(|n| parsed.text(n).to_string()) else {
+                    return Vec::new();
+                };
+                let owner = self.own(file, Owner::Name(name.clone()));
+                self.region(file, parsed, decl, owner);
+                vec![name]
+            }
+            LEXICAL_DECLARATION | VARIABLE_DECLARATION => {
+                let mut names = Vec::new();
+                for d in syntax::named_children(decl)
+                    .into_iter()
+                    .filter(|d| d.kind() == VARIABLE_DECLARATOR)
+                {
+                    let Some(pattern) = d.child_by_field_name("name") else {
+                        continue;
+                    };
+                    let value = d.child_by_field_name("value");
+                    let whole_module = value
+                        .and_then(|v| local_require(parsed, v))
+                        .and_then(|spec| self.links.get(file).and_then(|l| l.get(&spec)).copied());
+                    for (local, member) in pattern_names(parsed, pattern) {
+                        let owner = self.own(file, Owner::Name(local.clone()));
+                        if let Some(m) = member {
+                            self.edge(owner.clone(), Key::Member(file, m));
+                        } else if let Some(module) = whole_module {
+                            self.namespaces.entry(file).or_default().insert(local.clone(), module);
+                        }
+                        if let Some(v) = value {
+                            self.region(file, parsed, v, owner);
+                        }
+                        names.push(local);
+                    }
+                }
+                names
+            }
+            _ => Vec::new(),
+        }
+    }
+
+    /// `import a, { b as c } from "./m"`, `import * as m from "./m"`.
+    fn import(&mut self, file: FileId, parsed: &ParsedFile, stmt: Node<'_>) {
+        let module = stmt
+            .child_by_field_name("source")
+            .map(|s| syntax::string_value(s, &parsed.source))
+            .and_then(|spec| self.links.get(file).and_then(|l| l.get(&spec)).copied());
+        for clause in syntax::named_children(stmt)
+            .into_iter()
+            .filter(|c| c.kind() == IMPORT_CLAUSE)
+        {
+            for part in syntax::named_children(clause) {
+                match part.kind() {
+                    IDENTIFIER => {
+                        let owner = self.own(file, Owner::Name(parsed.text(part).to_string()));
+                        self.edge(owner, Key::Member(file, "default".into()));
+                    }
+                    NAMESPACE_IMPORT => {
+                        if let Some(id) = syntax::named_children(part)
+                            .into_iter()
+                            .find(|n| n.kind() == IDENTIFIER)
+                            && let Some(module) = module
+                        {
+                            self.namespaces
+                                .entry(file)
+                                .or_default()
+                                .insert(parsed.text(id).to_string(), module);
+                        }
+                    }
+                    NAMED_IMPORTS => {
+                        for spec in syntax::named_children(part)
+                            .into_iter()
+                            .filter(|s| s.kind() == IMPORT_SPECIFIER)
+                        {
+                            let Some(name) = spec.child_by_field_name("name") else {
+                                continue;
+                            };
+                            let imported = parsed.text(name).to_string();
+                            let local = spec
+                                .child_by_field_name("alias")
+                                .map(|a| parsed.text(a).to_string())
+                                .unwrap_or_else(|| imported.clone());
+                            let owner = self.own(file, Owner::Name(local));
+                            self.edge(owner, Key::Member(file, imported));
+                        }
+                    }
+                    _ => {}
+                }
+            }
+        }
+    }
+
+    fn expression_statement(&mut self, file: FileId, parsed: &ParsedFile, stmt: Node<'_>, expr: Node<'_>) {
+        match expr.kind() {
+            ASSIGNMENT_EXPRESSION => {
+                let (Some(left), Some(right)) = (expr.child_by_field_name("left"), expr.child_by_field_name("right"))
+                else {
+                    return self.region(file, parsed, stmt, Key::Top(file));
+                };
+                let target = compact(parsed.text(left));
+                if target == "module.exports" {
+                    let value = syntax::unwrap_expr(right);
+                    if value.kind() == OBJECT {
+                        for member in syntax::named_children(value) {
+                            let name = match member.kind() {
+                                PAIR => member.child_by_field_name("key").map(|k| key_text(parsed, k)),
+                                METHOD_DEFINITION => member.child_by_field_name("name").map(|k| key_text(parsed, k)),
+                                SHORTHAND_PROPERTY_IDENTIFIER => Some(parsed.text(member).to_string()),
+                                _ => None,
+                            };
+                            match name {
+                                Some(name) => {
+                                    self.export(file, &name);
+                                    let owner = self.own(file, Owner::Name(name));
+                                    let part = if member.kind() == PAIR {
+                                        member.child_by_field_name("value").unwrap_or(member)
+                                    } else {
+                                        member
+                                    };
+                                    self.region(file, parsed, part, owner);
+                                }
+                                None => self.region(file, parsed, member, Key::Top(file)),
+                            }
+                        }
+                    } else {
+                        self.export(file, "default");
+                        let owner = self.own(file, Owner::Name("default".into()));
+                        self.region(file, parsed, right, owner);
+                    }
+                    return;
+                }
+                if let Some(name) = exported_name(parsed, left) {
+                    self.export(file, &name);
+                    let owner = self.own(file, Owner::Name(name));
+                    return self.region(file, parsed, right, owner);
+                }
+                let left = syntax::unwrap_expr(left);
+                let owner = match left.kind() {
+                    IDENTIFIER => Owner::Name(parsed.text(left).to_string()),
+                    MEMBER_EXPRESSION => match left.child_by_field_name("property") {
+                        Some(p) => Owner::Member(parsed.text(p).to_string()),
+                        None => return self.region(file, parsed, stmt, Key::Top(file)),
+                    },
+                    _ => return self.region(file, parsed, stmt, Key::Top(file)),
+                };
+                let owner = self.own(file, owner);
+                self.region(file, parsed, right, owner);
+            }
+            // `app.get("/", h)`, `router.route("/x").post(h)`: `h` is registered on `app`,
+            // and runs where `app` does. The call itself runs at load time.
+            CALL_EXPRESSION => match receiver_root(parsed, expr) {
+                Some(base) if !matches!(base.as_str(), "module" | "exports" | "console" | "process") => {
+                    let owner = self.own(file, Owner::Name(base));
+                    self.region(file, parsed, expr, owner);
+                }
+                _ => self.region(file, parsed, stmt, Key::Top(file)),
+            },
+            _ => self.region(file, parsed, stmt, Key::Top(file)),
+        }
+    }
+
+    /// Indexes the function bodies and the names used in `node`, attributed to `owner`.
+    fn region(&mut self, file: FileId, parsed: &ParsedFile, node: Node<'_>, owner: Key) {
+        if let Key::Owned(f, o) = &owner {
+            self.owner_lines
+                .entry((*f, o.clone()))
+                .or_insert_with(|| syntax::line(node));
+        }
+        let mut stack: Vec<(usize, Key)> = vec![(usize::MAX, owner)];
+        syntax::walk(node, |n, enter| {
             if !enter {
-                if inside.last().is_some_and(|(id, _)| *id == n.id()) {
-                    inside.pop();
+                if stack.last().is_some_and(|(id, _)| *id == n.id()) {
+                    stack.pop();
                 }
                 return false;
             }
-            if let Some(d) = by_node.get(&n.id()) {
-                inside.push((n.id(), *d));
+            let current = stack
+                .last()
+                .map(|(_, k)| k.clone())
+                .expect("the owner stays at the bottom");
+            let kind = n.kind();
+            if syntax::is_function(kind) {
+                let key = Key::Func(file, n.id());
+                self.funcs.insert(
+                    (file, n.id()),
+                    FuncInfo {
+                        name: function_name(parsed, n),
+                        line: syntax::line(n),
+                    },
+                );
+                let parent = n.parent();
+                let parent_kind = parent.map(|p| p.kind()).unwrap_or("");
+                let member = match (kind, parent_kind) {
+                    (METHOD_DEFINITION, _) => n.child_by_field_name("name").map(|k| key_text(parsed, k)),
+                    (_, PAIR) => parent
+                        .and_then(|p| p.child_by_field_name("key"))
+                        .map(|k| key_text(parsed, k)),
+                    (_, FIELD_DEFINITION | PUBLIC_FIELD_DEFINITION) => parent
+                        .and_then(|p| {
+                            p.child_by_field_name("property")
+                                .or_else(|| p.child_by_field_name("name"))
+                        })
+                        .map(|k| key_text(parsed, k)),
+                    _ => None,
+                };
+                let in_class =
+                    parent_kind == CLASS_BODY || matches!(parent_kind, FIELD_DEFINITION | PUBLIC_FIELD_DEFINITION);
+                if let Some(m) = &member {
+                    let owned = self.own(file, Owner::Member(m.clone()));
+                    self.edge(owned, key.clone());
+                }
+                // A class's methods run where they are called by name; its constructor
+                // where the class is used; every other function with the code around it.
+                if !in_class || member.as_deref() == Some("constructor") {
+                    self.edge(current, key.clone());
+                }
+                stack.push((n.id(), key));
+                return true;
             }
-            if matches!(n.kind(), IDENTIFIER | SHORTHAND_PROPERTY_IDENTIFIER) {
-                for d in bindings.resolve(n, parsed.text(n)) {
-                    if candidates.contains_key(&d) && bindings.decl(d).ident.id() != n.id() {
-                        let from = inside.last().map(|(_, d)| *d);
-                        referrers.entry(d).or_default().push(from);
+            match kind {
+                IDENTIFIER | SHORTHAND_PROPERTY_IDENTIFIER => {
+                    let t = parsed.text(n);
+                    if t.len() <= MAX_NAME && !is_declared_name(n) {
+                        self.edge(current, Key::Name(t.to_string()));
                     }
                 }
+                PROPERTY_IDENTIFIER | PRIVATE_PROPERTY_IDENTIFIER => {
+                    let is_key = n.parent().is_some_and(|p| {
+                        matches!(
+                            p.kind(),
+                            PAIR | METHOD_DEFINITION | FIELD_DEFINITION | PUBLIC_FIELD_DEFINITION
+                        ) && p
+                            .child_by_field_name("key")
+                            .or_else(|| p.child_by_field_name("name"))
+                            .or_else(|| p.child_by_field_name("property"))
+                            .is_some_and(|k| k.id() == n.id())
+                    });
+                    let t = parsed.text(n).trim_start_matches('#');
+                    if !is_key && t.len() <= MAX_NAME {
+                        self.edge(current, Key::Member(file, t.to_string()));
+                    }
+                }
+                CALL_EXPRESSION => {
+                    if let Some(callee) = n.child_by_field_name("function").map(syntax::unwrap_expr)
+                        && callee.kind() == SUBSCRIPT_EXPRESSION
+                        && let Some(index) = callee.child_by_field_name("index")
+                        && !matches!(syntax::unwrap_expr(index).kind(), STRING | NUMBER)
+                        && let Some(object) = callee.child_by_field_name("object")
+                    {
+                        let object = compact(parsed.text(object));
+                        let own_module = matches!(object.as_str(), "exports" | "module.exports" | "this");
+                        let namespace = self.namespaces.get(&file).and_then(|s| s.get(&object)).copied();
+                        let modules = match (own_module, namespace) {
+                            (true, _) => vec![file],
+                            (false, Some(m)) => vec![m],
+                            _ => Vec::new(),
+                        };
+                        if !modules.is_empty() {
+                            self.dynamic.entry(current).or_default().push(Dynamic {
+                                file,
+                                line: syntax::line(n),
+                                text: crate::sources::sdk_call::shown_name(parsed.text(callee)),
+                                modules,
+                            });
+                        }
+                    }
+                }
+                _ => {}
             }
             true
         });
-        let mut live: HashSet<usize> = HashSet::new();
-        let mut queue: VecDeque<usize> = VecDeque::new();
-        let mut edges: HashMap<usize, Vec<usize>> = HashMap::new();
-        for (d, from) in &referrers {
-            for f in from {
-                match f {
-                    None => {
-                        if live.insert(*d) {
-                            queue.push_back(*d);
-                        }
+    }
+
+    /// The code `entry` starts from in the entry files (`entries`, first the handler's
+    /// file): every file's top-level code and the handler (or every export).
+    pub fn roots(
+        &self,
+        entries: &[FileId],
+        entry: Entry<'_>,
+        path: &std::path::Path,
+        diags: &mut Vec<Diagnostic>,
+    ) -> Vec<Key> {
+        let mut out: Vec<Key> = (0..self.files).map(Key::Top).collect();
+        // No handler named: every export of the entry files, with every method of the
+        // classes and objects they define (anything may call them).
+        let handlers = |out: &mut Vec<Key>| {
+            for f in entries {
+                let owners = self.owners.get(f).into_iter().flatten();
+                match self.exported.get(f) {
+                    Some(names) => {
+                        out.extend(names.iter().map(|n| Key::Owned(*f, Owner::Name(n.clone()))));
+                        out.extend(
+                            owners
+                                .filter(|o| matches!(o, Owner::Member(_)))
+                                .map(|o| Key::Owned(*f, o.clone())),
+                        );
                     }
-                    Some(g) => edges.entry(*g).or_default().push(*d),
+                    // A script that exports nothing: all of it.
+                    None => out.extend(owners.map(|o| Key::Owned(*f, o.clone()))),
                 }
             }
-        }
-        while let Some(l) = queue.pop_front() {
-            for d in edges.get(&l).map(Vec::as_slice).unwrap_or(&[]) {
-                if live.insert(*d) {
-                    queue.push_back(*d);
+        };
+        match (entry, entries.first()) {
+            (Entry::Symbol(name), Some(f)) => {
+                let owner = Owner::Name(name.to_string());
+                if self.owners.get(f).is_some_and(|o| o.contains(&owner)) {
+                    out.push(Key::Owned(*f, owner));
+                } else if self.exported.get(f).is_some_and(|e| e.contains("default")) {
+                    // `module.exports = handlers`: the member of what it exports.
+                    out.push(Key::Owned(*f, Owner::Name("default".into())));
+                    out.push(Key::Member(*f, name.to_string()));
+                } else {
+                    diags.push(
+                        Diagnostic::warning(
+                            codes::MISSING_HANDLER,
+                            format!(
+                                "handler `{}` is not exported by {}; every export of the file counts",
+                                crate::sources::sdk_call::shown_name(name),
+                                path.display()
+                            ),
+                        )
+                        .at(path, None),
+                    );
+                    handlers(&mut out);
                 }
             }
+            _ => handlers(&mut out),
         }
-        let mut ranges: Vec<Range<usize>> = candidates
-            .iter()
-            .filter(|(d, _)| !live.contains(d))
-            .map(|(_, f)| f.byte_range())
-            .collect();
-        ranges.sort_by_key(|r| (r.start, std::cmp::Reverse(r.end)));
-        let mut outer: Vec<Range<usize>> = Vec::new();
-        for r in ranges {
-            if outer.last().is_none_or(|o| r.start >= o.end) {
-                outer.push(r);
+        out
+    }
+
+    /// Everything `roots` reach; a computed member of the module's own exports or of a
+    /// local module (`handlers[event.type]()`) reaches all of them, with a warning.
+    pub fn reach(&self, roots: Vec<Key>, files: &[ParsedFile], diags: &mut Vec<Diagnostic>) -> Reach {
+        let mut from: HashMap<Key, Option<Key>> = HashMap::new();
+        let mut queue: VecDeque<(Key, Option<Key>)> = roots.into_iter().map(|r| (r, None)).collect();
+        while let Some((key, parent)) = queue.pop_front() {
+            if from.contains_key(&key) {
+                continue;
             }
+            from.insert(key.clone(), parent);
+            let via = Some(key.clone());
+            let mut next: Vec<Key> = self.edges.get(&key).cloned().unwrap_or_default();
+            match &key {
+                Key::Name(n) => {
+                    for f in self.name_files.get(n).into_iter().flatten() {
+                        next.push(Key::Owned(*f, Owner::Name(n.clone())));
+                    }
+                }
+                Key::Member(from_file, n) => {
+                    for f in self.member_files.get(n).into_iter().flatten() {
+                        next.push(Key::Owned(*f, Owner::Member(n.clone())));
+                    }
+                    for f in self.name_files.get(n).into_iter().flatten().filter(|f| *f != from_file) {
+                        next.push(Key::Owned(*f, Owner::Name(n.clone())));
+                    }
+                }
+                _ => {}
+            }
+            for d in self.dynamic.get(&key).into_iter().flatten() {
+                for f in &d.modules {
+                    for name in self.exported.get(f).into_iter().flatten() {
+                        next.push(Key::Owned(*f, Owner::Name(name.clone())));
+                    }
+                }
+                let path = &files[d.file].path;
+                diags.push(
+                    Diagnostic::warning(
+                        codes::DYNAMIC_DISPATCH,
+                        format!(
+                            "`{}`: the function is chosen at run time; every export of {} counts for this handler",
+                            d.text,
+                            d.modules
+                                .iter()
+                                .map(|m| files[*m].path.display().to_string())
+                                .collect::<Vec<_>>()
+                                .join(", ")
+                        ),
+                    )
+                    .at(path, Some(d.line)),
+                );
+            }
+            queue.extend(next.into_iter().map(|n| (n, via.clone())));
         }
-        if !outer.is_empty() {
-            dead.insert(file, outer);
+        Reach { from }
+    }
+
+    /// Where the call `node` of `file` sits for `reach`; `any` is what every handler of
+    /// the same files reaches together.
+    pub fn status(&self, file: FileId, node: Node<'_>, reach: &Reach, any: &Reach, files: &[ParsedFile]) -> Status {
+        let Some(func) = enclosing_function(node) else {
+            return Status::Live(Vec::new());
+        };
+        let key = Key::Func(file, func.id());
+        if reach.from.contains_key(&key) {
+            Status::Live(self.path(&key, reach, files))
+        } else if any.from.contains_key(&key) {
+            Status::Neighbour
+        } else {
+            Status::Dead
         }
     }
-    Dead { ranges: dead }
+
+    fn path(&self, key: &Key, reach: &Reach, files: &[ParsedFile]) -> Vec<Hop> {
+        let mut hops = Vec::new();
+        let mut cur = Some(key.clone());
+        let mut steps = 0;
+        while let Some(k) = cur {
+            steps += 1;
+            if hops.len() >= MAX_PATH || steps > 4 * MAX_PATH {
+                break;
+            }
+            let parent = reach.from.get(&k).cloned().flatten();
+            match &k {
+                Key::Func(f, id) => {
+                    if let Some(info) = self.funcs.get(&(*f, *id)) {
+                        hops.push(Hop {
+                            name: info.name.clone(),
+                            file: files[*f].path.clone(),
+                            line: info.line,
+                        });
+                    }
+                }
+                // The handler itself, when it is not a function of its own (`middy(impl)`).
+                Key::Owned(f, o @ Owner::Name(name)) if parent.is_none() => {
+                    let line = self.owner_lines.get(&(*f, o.clone())).copied().unwrap_or(1);
+                    let duplicate = hops
+                        .last()
+                        .is_some_and(|h: &Hop| h.line == line && h.file == files[*f].path);
+                    if !duplicate {
+                        hops.push(Hop {
+                            name: name.clone(),
+                            file: files[*f].path.clone(),
+                            line,
+                        });
+                    }
+                }
+                _ => {}
+            }
+            cur = parent;
+        }
+        hops.reverse();
+        hops
+    }
+}
+
+/// The innermost function around a node.
+fn enclosing_function(node: Node<'_>) -> Option<Node<'_>> {
+    let mut cur = node.parent();
+    while let Some(n) = cur {
+        if syntax::is_function(n.kind()) {
+            return Some(n);
+        }
+        cur = n.parent();
+    }
+    None
+}
+
+const EXPRESSION_STATEMENT_KIND: &str = "expression_statement";
+
+/// Text without whitespace (`module . exports` → `module.exports`).
+fn compact(text: &str) -> String {
+    text.chars().filter(|c| !c.is_whitespace()).take(MAX_NAME).collect()
+}
+
+/// A key as written: `create`, `"create"` → `create`.
+fn key_text(parsed: &ParsedFile, key: Node<'_>) -> String {
+    if key.kind() == STRING {
+        syntax::string_value(key, &parsed.source)
+    } else {
+        parsed.text(key).to_string()
+    }
+}
+
+/// `module.exports.create` / `exports.create` / `module.exports["create"]` → `create`.
+fn exported_name(parsed: &ParsedFile, left: Node<'_>) -> Option<String> {
+    let left = syntax::unwrap_expr(left);
+    let object = left.child_by_field_name("object")?;
+    if !matches!(compact(parsed.text(object)).as_str(), "module.exports" | "exports") {
+        return None;
+    }
+    match left.kind() {
+        MEMBER_EXPRESSION => left.child_by_field_name("property").map(|p| parsed.text(p).to_string()),
+        SUBSCRIPT_EXPRESSION => left
+            .child_by_field_name("index")
+            .filter(|i| i.kind() == STRING)
+            .map(|i| syntax::string_value(i, &parsed.source)),
+        _ => None,
+    }
+}
+
+/// The identifier a method chain starts from: `app` of `app.route("/").get(h)`.
+fn receiver_root(parsed: &ParsedFile, call: Node<'_>) -> Option<String> {
+    let mut cur = call.child_by_field_name("function").map(syntax::unwrap_expr)?;
+    if cur.kind() != MEMBER_EXPRESSION {
+        return None;
+    }
+    for _ in 0..64 {
+        cur = syntax::unwrap_expr(cur);
+        match cur.kind() {
+            IDENTIFIER => return Some(parsed.text(cur).to_string()),
+            MEMBER_EXPRESSION | SUBSCRIPT_EXPRESSION => cur = cur.child_by_field_name("object")?,
+            CALL_EXPRESSION => cur = cur.child_by_field_name("function")?,
+            _ => return None,
+        }
+    }
+    None
+}
+
+/// `require("./x")`: the specifier of a module required as a whole.
+fn local_require(parsed: &ParsedFile, value: Node<'_>) -> Option<String> {
+    let value = syntax::unwrap_expr(value);
+    if value.kind() != CALL_EXPRESSION
+        || value.child_by_field_name("function").map(|f| parsed.text(f)) != Some("require")
+    {
+        return None;
+    }
+    let spec = value.child_by_field_name("arguments")?.named_child(0)?;
+    (spec.kind() == STRING).then(|| syntax::string_value(spec, &parsed.source))
+}
+
+/// The names a declaration pattern binds, each with the member it takes (`{ a: b }` →
+/// `b` takes `a`; `{ a }` → `a` takes `a`; a plain name takes none).
+fn pattern_names(parsed: &ParsedFile, pattern: Node<'_>) -> Vec<(String, Option<String>)> {
+    let mut out = Vec::new();
+    match pattern.kind() {
+        IDENTIFIER => out.push((parsed.text(pattern).to_string(), None)),
+        OBJECT_PATTERN => {
+            for p in syntax::named_children(pattern) {
+                match p.kind() {
+                    SHORTHAND_PROPERTY_IDENTIFIER_PATTERN => {
+                        let t = parsed.text(p).to_string();
+                        out.push((t.clone(), Some(t)));
+                    }
+                    OBJECT_ASSIGNMENT_PATTERN => {
+                        if let Some(l) = p.child_by_field_name("left") {
+                            let t = parsed.text(l).to_string();
+                            out.push((t.clone(), Some(t)));
+                        }
+                    }
+                    PAIR_PATTERN => {
+                        let key = p.child_by_field_name("key").map(|k| key_text(parsed, k));
+                        if let Some(v) = p.child_by_field_name("value") {
+                            for (local, _) in pattern_names(parsed, v) {
+                                out.push((local, key.clone()));
+                            }
+                        }
+                    }
+                    _ => {}
+                }
+            }
+        }
+        _ => {
+            syntax::walk(pattern, |n, enter| {
+                if enter && n.kind() == IDENTIFIER {
+                    out.push((parsed.text(n).to_string(), None));
+                }
+                enter
+            });
+        }
+    }
+    out
+}
+
+/// The name a declaration introduces (`create` of `function create()`): not a use.
+fn is_declared_name(n: Node<'_>) -> bool {
+    n.parent().is_some_and(|p| {
+        matches!(
+            p.kind(),
+            FUNCTION_DECLARATION | GENERATOR_FUNCTION_DECLARATION | CLASS_DECLARATION | VARIABLE_DECLARATOR
+        ) && p.child_by_field_name("name").is_some_and(|c| c.id() == n.id())
+    })
+}
+
+/// A readable name for a function body: its own name, or what it is assigned to.
+fn function_name(parsed: &ParsedFile, n: Node<'_>) -> String {
+    if let Some(name) = n.child_by_field_name("name") {
+        return crate::sources::sdk_call::shown_name(parsed.text(name));
+    }
+    let mut cur = n.parent();
+    while let Some(p) = cur {
+        let named = match p.kind() {
+            VARIABLE_DECLARATOR => p.child_by_field_name("name"),
+            PAIR => p.child_by_field_name("key"),
+            ASSIGNMENT_EXPRESSION => p.child_by_field_name("left"),
+            FIELD_DEFINITION | PUBLIC_FIELD_DEFINITION => p
+                .child_by_field_name("property")
+                .or_else(|| p.child_by_field_name("name")),
+            ARGUMENTS | CALL_EXPRESSION | PARENTHESIZED_EXPRESSION | AWAIT_EXPRESSION => {
+                cur = p.parent();
+                continue;
+            }
+            _ => None,
+        };
+        return match named {
+            Some(name) => crate::sources::sdk_call::shown_name(parsed.text(name)),
+            None => "<anonymous>".to_string(),
+        };
+    }
+    "<anonymous>".to_string()
 }

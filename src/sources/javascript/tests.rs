@@ -39,6 +39,9 @@ fn analyze_dir(root: &Path) -> Snapshot {
         .into_iter()
         .map(|mut c| {
             c.file = relative(&c.file, root);
+            for hop in &mut c.path {
+                hop.file = relative(&hop.file, root);
+            }
             c
         })
         .collect();

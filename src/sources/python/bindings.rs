@@ -100,6 +100,9 @@ pub struct Env<'t> {
     pub catalog: &'t Catalog,
     pub models: &'t Boto3Resources,
     pub(super) state: RefCell<State>,
+    /// The scopes the handler reaches (`None`: all): only their call sites fill a
+    /// helper's parameters, so a neighbour handler's arguments stay its own.
+    live: Option<std::collections::BTreeSet<ScopeId>>,
 }
 
 impl<'t> Env<'t> {
@@ -117,7 +120,18 @@ impl<'t> Env<'t> {
             catalog,
             models,
             state: RefCell::new(State::default()),
+            live: None,
         }
+    }
+
+    pub fn with_live(mut self, live: Option<std::collections::BTreeSet<ScopeId>>) -> Env<'t> {
+        self.live = live;
+        self
+    }
+
+    /// Whether code in `scope` runs for the handler being analysed.
+    pub fn is_live(&self, scope: ScopeId) -> bool {
+        self.live.as_ref().is_none_or(|l| l.contains(&scope))
     }
 
     pub fn file_of(&self, scope: ScopeId) -> &'t ParsedFile {

@@ -16,6 +16,7 @@ use super::eval::short;
 use super::kinds as k;
 use super::op::Op;
 use super::parse::line_of;
+use super::reach::Reach;
 use super::resource_api;
 use super::scopes::ScopeId;
 use super::value::Value;
@@ -95,16 +96,27 @@ fn call_text(text: &str) -> String {
     }
 }
 
-/// Finds every SDK call of the function's code.
-pub fn scan(env: &Env<'_>, unreachable: &BTreeSet<ScopeId>, catalog: &Catalog, facts: &mut CodeFacts) {
+/// Finds every SDK call of the code `reach` holds; code only another handler of the
+/// same files reaches (in `any` but not in `reach`) is skipped, code no handler reaches
+/// is reported `unreachable`.
+pub fn scan(env: &Env<'_>, reach: &Reach, any: &Reach, catalog: &Catalog, facts: &mut CodeFacts) {
     let mut calls: Vec<SdkCall> = Vec::new();
     let mut diags: Vec<Diagnostic> = Vec::new();
     for (i, scope) in env.scopes.scopes.iter().enumerate() {
         let id = ScopeId(i);
         let file = &env.files[scope.file];
+        let reached = reach.contains(id);
+        if !reached && any.contains(id) {
+            continue;
+        }
         let place = Place {
             file: &file.path,
-            unreachable: unreachable.contains(&id),
+            unreachable: !reached,
+            path: if reached && !reach.is_everything() {
+                reach.path(env, id)
+            } else {
+                Vec::new()
+            },
         };
         let ctx = Ctx::new(id);
         for &node in &scope.calls {
@@ -161,6 +173,7 @@ pub fn scan(env: &Env<'_>, unreachable: &BTreeSet<ScopeId>, catalog: &Catalog, f
 struct Place<'p> {
     file: &'p std::path::Path,
     unreachable: bool,
+    path: Vec<crate::sources::Hop>,
 }
 
 impl Place<'_> {
@@ -188,6 +201,7 @@ impl Place<'_> {
         call.possible = op.possible;
         call.foreign_credentials = op.creds.foreign;
         call.unreachable = self.unreachable;
+        call.path = self.path.clone();
         if call.open_params
             && let Some((_, spec)) = catalog.operation(&call.service, &call.operation)
             && !spec.resources.is_empty()

@@ -118,7 +118,15 @@ impl<'t> Env<'t> {
         }
         let mut out = Vec::new();
         for n in names {
-            out.extend(self.scopes.calls_by_name.get(n).into_iter().flatten().copied());
+            out.extend(
+                self.scopes
+                    .calls_by_name
+                    .get(n)
+                    .into_iter()
+                    .flatten()
+                    .copied()
+                    .filter(|(scope, _)| self.is_live(*scope)),
+            );
         }
         out.truncate(MAX_CALL_SITES);
         out
@@ -132,6 +140,9 @@ impl<'t> Env<'t> {
         let mut out = Vec::new();
         for (runner, spread) in CALLBACK_RUNNERS {
             for (scope, call) in self.scopes.calls_by_name.get(*runner).into_iter().flatten() {
+                if !self.is_live(*scope) {
+                    continue;
+                }
                 let first = call
                     .child_by_field_name("arguments")
                     .and_then(|a| named_children(a).into_iter().find(|c| c.kind() != k::COMMENT));

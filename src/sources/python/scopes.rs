@@ -75,6 +75,8 @@ pub struct Scope<'t> {
     pub module: String,
     pub parent: Option<ScopeId>,
     pub name: String,
+    /// The line its `def`/`class`/`lambda` starts on (1 for a module).
+    pub line: u32,
     pub names: BTreeMap<String, Vec<Bound<'t>>>,
     pub globals: BTreeSet<String>,
     pub params: Vec<Param<'t>>,
@@ -143,6 +145,7 @@ impl<'t> Scopes<'t> {
             module: module.to_string(),
             parent,
             name,
+            line: u32::try_from(node.start_position().row + 1).unwrap_or(u32::MAX),
             names: BTreeMap::new(),
             globals: BTreeSet::new(),
             params: Vec::new(),

@@ -17,6 +17,9 @@ pub struct Code {
     /// The folder shown to the user: the entry's folder, or the code folder.
     pub path: PathBuf,
     pub entry: Option<PathBuf>,
+    /// The handler's name in the entry (`create` of `src/users.create`), when the
+    /// definition names one and its file exists.
+    pub handler: Option<String>,
     pub files: Vec<PathBuf>,
     pub language: Option<Language>,
 }
@@ -63,6 +66,7 @@ pub fn locate(
             path: root.clone(),
             root: root.parent().map(PathBuf::from).unwrap_or_default(),
             entry: Some(root.clone()),
+            handler: None,
             language: Language::from_path(&root).or_else(|| language_of_runtime(runtime)),
             files: vec![root],
         });
@@ -111,13 +115,20 @@ pub fn locate(
         .and_then(|e| e.parent())
         .map(PathBuf::from)
         .unwrap_or_else(|| root.clone());
+    let handler = entry.as_ref().and(handler).and_then(symbol_of).map(str::to_string);
     Some(Code {
         root,
         path,
         entry,
+        handler,
         files,
         language,
     })
+}
+
+/// `app.lambda_handler` → `lambda_handler`; `src/users.create` → `create`.
+fn symbol_of(handler: &str) -> Option<&str> {
+    handler.rsplit_once('.').map(|(_, s)| s).filter(|s| !s.is_empty())
 }
 
 /// `app.lambda_handler` → `app`; `src/handlers/orders.main` → `src/handlers/orders`.

@@ -225,6 +225,7 @@ impl Service<'_> {
             root: code.root,
             language: code.language,
             entry: code.entry,
+            handler: code.handler,
             files: code.files,
             role,
             declared_in: Some(self.path.to_path_buf()),

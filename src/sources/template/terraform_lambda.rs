@@ -206,6 +206,7 @@ fn function(
         root: code.root,
         language: code.language,
         entry: code.entry,
+        handler: code.handler,
         files: code.files,
         role,
         declared_in: Some(item.file.clone()),
