@@ -56,6 +56,13 @@ pub fn function_value(f: &FunctionResult) -> Value {
     if let Some(t) = &f.spec.declared_in {
         v["template"] = json!(t.display().to_string());
     }
+    if let Some(e) = &f.spec.entry {
+        // The handler's file and name: only the code it reaches counts.
+        v["entry"] = json!(e.display().to_string());
+        if let Some(h) = &f.spec.handler {
+            v["handler"] = json!(h);
+        }
+    }
     if let Some(o) = &f.cloudtrail {
         v["cloudtrail"] = json!(o);
     }

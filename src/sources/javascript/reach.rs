@@ -175,6 +175,15 @@ impl Graph {
                     }
                     for name in self.declaration(file, parsed, decl) {
                         self.export(file, &name);
+                        // `@Module({ controllers: [...] }) export class M {}`: what the
+                        // decorator names goes with the class.
+                        let mut cursor = stmt.walk();
+                        let decorators: Vec<Node<'_>> =
+                            stmt.children(&mut cursor).filter(|c| c.kind() == DECORATOR).collect();
+                        for d in decorators {
+                            let owner = self.own(file, Owner::Name(name.clone()));
+                            self.region(file, parsed, d, owner);
+                        }
                     }
                 } else if let Some(value) = stmt.child_by_field_name("value") {
                     self.export(file, "default");
@@ -296,7 +305,9 @@ impl Graph {
                 match part.kind() {
                     IDENTIFIER => {
                         let owner = self.own(file, Owner::Name(parsed.text(part).to_string()));
-                        self.edge(owner, Key::Member(file, "default".into()));
+                        if let Some(m) = module {
+                            self.edge(owner, Key::Owned(m, Owner::Name("default".into())));
+                        }
                     }
                     NAMESPACE_IMPORT => {
                         if let Some(id) = syntax::named_children(part)
@@ -324,7 +335,10 @@ impl Graph {
                                 .map(|a| parsed.text(a).to_string())
                                 .unwrap_or_else(|| imported.clone());
                             let owner = self.own(file, Owner::Name(local));
-                            self.edge(owner, Key::Member(file, imported));
+                            // A package's export is no code of the function's.
+                            if let Some(m) = module {
+                                self.edge(owner, Key::Owned(m, Owner::Name(imported)));
+                            }
                         }
                     }
                     _ => {}
@@ -354,6 +368,9 @@ impl Graph {
                             match name {
                                 Some(name) => {
                                     self.export(file, &name);
+                                    // `require("./m")` takes the whole object.
+                                    let whole = self.own(file, Owner::Name("default".into()));
+                                    self.edge(whole, Key::Owned(file, Owner::Name(name.clone())));
                                     let owner = self.own(file, Owner::Name(name));
                                     let part = if member.kind() == PAIR {
                                         member.child_by_field_name("value").unwrap_or(member)
@@ -446,8 +463,11 @@ impl Graph {
                         .map(|k| key_text(parsed, k)),
                     _ => None,
                 };
-                let in_class =
-                    parent_kind == CLASS_BODY || matches!(parent_kind, FIELD_DEFINITION | PUBLIC_FIELD_DEFINITION);
+                // A decorated method, or any method of a decorated class (`@Get()`,
+                // `@Controller()`), is run by the framework that reads the decorators.
+                let in_class = (parent_kind == CLASS_BODY
+                    || matches!(parent_kind, FIELD_DEFINITION | PUBLIC_FIELD_DEFINITION))
+                    && !is_decorated_member(n);
                 if let Some(m) = &member {
                     let owned = self.own(file, Owner::Member(m.clone()));
                     self.edge(owned, key.clone());
@@ -484,6 +504,10 @@ impl Graph {
                     }
                 }
                 CALL_EXPRESSION => {
+                    // `require("./m")` yields what `m` exports as a whole.
+                    if let Some(target) = self.required_module(file, parsed, n) {
+                        self.edge(current.clone(), Key::Owned(target, Owner::Name("default".into())));
+                    }
                     if let Some(callee) = n.child_by_field_name("function").map(syntax::unwrap_expr)
                         && callee.kind() == SUBSCRIPT_EXPRESSION
                         && let Some(index) = callee.child_by_field_name("index")
@@ -512,6 +536,12 @@ impl Graph {
             }
             true
         });
+    }
+
+    /// The local module a `require("./m")` call names.
+    fn required_module(&self, file: FileId, parsed: &ParsedFile, call: Node<'_>) -> Option<FileId> {
+        let spec = local_require(parsed, call)?;
+        self.links.get(file)?.get(&spec).copied()
     }
 
     /// The code `entry` starts from in the entry files (`entries`, first the handler's
@@ -687,6 +717,28 @@ impl Graph {
     }
 }
 
+/// A class member with decorators of its own, or in a class that has some.
+fn is_decorated_member(member: Node<'_>) -> bool {
+    let has_decorator = |n: Node<'_>| {
+        let mut cursor = n.walk();
+        let found = n.children(&mut cursor).any(|c| c.kind() == DECORATOR);
+        found
+    };
+    let member = match member.parent() {
+        Some(p) if matches!(p.kind(), FIELD_DEFINITION | PUBLIC_FIELD_DEFINITION) => p,
+        _ => member,
+    };
+    if has_decorator(member) || member.prev_named_sibling().is_some_and(|s| s.kind() == DECORATOR) {
+        return true;
+    }
+    let class = member.parent().and_then(|body| body.parent());
+    class.is_some_and(|c| {
+        has_decorator(c)
+            || c.parent()
+                .is_some_and(|e| e.kind() == EXPORT_STATEMENT && has_decorator(e))
+    })
+}
+
 /// The innermost function around a node.
 fn enclosing_function(node: Node<'_>) -> Option<Node<'_>> {
     let mut cur = node.parent();
@@ -700,6 +752,7 @@ fn enclosing_function(node: Node<'_>) -> Option<Node<'_>> {
 }
 
 const EXPRESSION_STATEMENT_KIND: &str = "expression_statement";
+const DECORATOR: &str = "decorator";
 
 /// Text without whitespace (`module . exports` → `module.exports`).
 fn compact(text: &str) -> String {

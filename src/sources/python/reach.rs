@@ -4,7 +4,7 @@
 //! Names resolve by name across the function's modules: a helper of the same name in
 //! two modules is reached in both, which only ever grants more, never less.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, BTreeSet, VecDeque};
 use std::path::PathBuf;
 
 use tree_sitter::Node;
@@ -325,8 +325,9 @@ fn identifiers(node: Node<'_>) -> Vec<Node<'_>> {
 /// decided (`getattr(module, name)` with a computed name) and the whole module is taken.
 pub fn reach(env: &Env<'_>, graph: &Graph, roots: &[ScopeId], diags: &mut Vec<Diagnostic>) -> Reach {
     let mut from: BTreeMap<ScopeId, Option<ScopeId>> = BTreeMap::new();
-    let mut queue: Vec<(ScopeId, Option<ScopeId>)> = roots.iter().rev().map(|r| (*r, None)).collect();
-    while let Some((id, parent)) = queue.pop() {
+    // Breadth first: each scope keeps its shortest chain from a root.
+    let mut queue: VecDeque<(ScopeId, Option<ScopeId>)> = roots.iter().map(|r| (*r, None)).collect();
+    while let Some((id, parent)) = queue.pop_front() {
         if from.contains_key(&id) {
             continue;
         }
@@ -369,7 +370,7 @@ pub fn reach(env: &Env<'_>, graph: &Graph, roots: &[ScopeId], diags: &mut Vec<Di
             }
         }
         next.extend(dynamic_targets(env, graph, id, diags));
-        queue.extend(next.into_iter().rev().map(|n| (n, via)));
+        queue.extend(next.into_iter().map(|n| (n, via)));
     }
     Reach {
         everything: false,
