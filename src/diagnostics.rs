@@ -71,6 +71,8 @@ pub mod codes {
     pub const TEMPLATE_ERROR: &str = "template-error";
     pub const MISSING_HANDLER: &str = "missing-handler";
     pub const MALFORMED_RECORD: &str = "malformed-record";
+    pub const UNSAFE_PATH: &str = "unsafe-path";
+    pub const IMPLAUSIBLE_VALUE: &str = "implausible-value";
     // Today's permissions and the diff (`leastpriv diff`).
     pub const CURRENT_UNKNOWN: &str = "current-unknown";
     pub const UNKNOWN_MANAGED_POLICY: &str = "unknown-managed-policy";

@@ -9,6 +9,8 @@ use std::path::Path;
 
 use serde_json::Value;
 
+use crate::sources::contained::{self, Refusal, Root};
+
 use super::cfn::Pseudo;
 
 /// Variable sources the framework knows; `${AWS::Region}` of a `Fn::Sub` is not one.
@@ -36,17 +38,33 @@ pub struct Vars<'a> {
     /// The service folder, for `${file(...)}`.
     pub dir: &'a Path,
     pub pseudo: &'a Pseudo,
+    /// The folder `${file(...)}` may read in (the repository).
+    root: Root,
     notes: RefCell<BTreeSet<String>>,
+    /// `${file(...)}` paths not read, with the reason: (path as written, reason).
+    refused: RefCell<BTreeSet<(String, String)>>,
 }
 
 impl<'a> Vars<'a> {
     pub fn new(config: &'a Value, dir: &'a Path, pseudo: &'a Pseudo) -> Vars<'a> {
+        Vars::within(config, dir, pseudo, Root::of(dir))
+    }
+
+    fn within(config: &'a Value, dir: &'a Path, pseudo: &'a Pseudo, root: Root) -> Vars<'a> {
         Vars {
             config,
             dir,
             pseudo,
+            root,
             notes: RefCell::new(BTreeSet::new()),
+            refused: RefCell::new(BTreeSet::new()),
         }
+    }
+
+    /// The `${file(...)}` paths that were not read since the last call, each with why
+    /// (`is outside the repository`).
+    pub fn take_refused(&self) -> Vec<(String, String)> {
+        std::mem::take(&mut *self.refused.borrow_mut()).into_iter().collect()
     }
 
     /// The reasons noted since the last call, joined.
@@ -206,11 +224,24 @@ impl<'a> Vars<'a> {
         }
     }
 
-    /// `${file(./config.yml):key}`: a YAML or JSON file beside the service file.
+    /// `${file(./config.yml):key}`: a YAML or JSON file in the repository.
     fn file(&self, path: &str, address: &str, depth: usize) -> Option<Value> {
         let full = self.dir.join(path);
-        let text = std::fs::read_to_string(&full).ok();
-        let Some(parsed) = text.and_then(|t| super::yaml::parse(&t).ok()) else {
+        let text = match self.root.read_text(&full, contained::MAX_BYTES) {
+            Ok(text) => text,
+            Err(Refusal::Missing) => {
+                self.note(format!("{path} does not exist"));
+                return None;
+            }
+            Err(refusal) => {
+                self.note(format!("${{file({path})}} was not read"));
+                self.refused
+                    .borrow_mut()
+                    .insert((path.to_string(), refusal.to_string()));
+                return None;
+            }
+        };
+        let Ok(parsed) = super::yaml::parse(&text) else {
             self.note(format!("{path} is not a YAML or JSON file leastpriv can read"));
             return None;
         };
@@ -219,11 +250,17 @@ impl<'a> Vars<'a> {
         } else {
             lookup(&parsed, address)?
         };
-        let nested = Vars::new(&parsed, full.parent().unwrap_or(self.dir), self.pseudo);
+        let nested = Vars::within(
+            &parsed,
+            full.parent().unwrap_or(self.dir),
+            self.pseudo,
+            self.root.clone(),
+        );
         let v = nested.resolve_depth(found, depth + 1);
         if let Some(n) = nested.take_notes() {
             self.note(n);
         }
+        self.refused.borrow_mut().extend(nested.take_refused());
         Some(v)
     }
 }
