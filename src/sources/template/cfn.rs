@@ -8,12 +8,13 @@ use std::path::{Path, PathBuf};
 use serde_json::Value;
 
 use crate::diagnostics::codes;
+use crate::sources::contained::{Refusal, Root};
 use crate::sources::discover::{Definition, Discovery, EncryptionKey, FunctionSpec};
 
 use super::cfn_roles::{self, Place};
 use super::code::{self, Declared};
 use super::intrinsics::Scope;
-use super::{cfn_checks, cfn_deployment, cfn_encryption, lines, template_error, yaml};
+use super::{cfn_checks, cfn_deployment, cfn_encryption, lines, problem, template_error, yaml};
 
 pub const SERVERLESS_FUNCTION: &str = "AWS::Serverless::Function";
 pub const LAMBDA_FUNCTION: &str = "AWS::Lambda::Function";
@@ -437,8 +438,25 @@ fn nested(
         ));
         return;
     }
-    let loaded = match yaml::load(&child) {
+    let loaded = match yaml::load_in(&Root::of(stack.path), &child) {
         Ok(l) => l,
+        Err(yaml::TemplateError::Read {
+            refusal: refusal @ (Refusal::Outside | Refusal::NotRegular(_) | Refusal::TooLarge(_)),
+            ..
+        }) => {
+            let key = if ty == "AWS::CloudFormation::Stack" {
+                "TemplateURL"
+            } else {
+                "Location"
+            };
+            found.diagnostics.push(problem(
+                codes::UNSAFE_PATH,
+                stack.path,
+                line,
+                format!("{id}: nested stack {key} \"{location}\" {refusal}: not read"),
+            ));
+            return;
+        }
         Err(e) => {
             found.diagnostics.push(template_error(
                 stack.path,
