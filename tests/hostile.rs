@@ -209,6 +209,25 @@ fn terraform_file_through_a_link_out_of_the_repository_is_not_read() {
 }
 
 #[test]
+fn terraform_file_of_gits_own_config_is_not_read() {
+    // A CI checkout keeps its token in .git/config; cut out of the line, it looks like a name.
+    let expr = "trimprefix(trimspace(element(split(\"\\n\", file(\"${path.module}/../.git/config\")), 1)), \"extraheader = AUTHORIZATION: basic \")";
+    let (tmp, repo) = repo(&[("infra/main.tf", &terraform(expr)), ("infra/fn/app.py", HANDLER)]);
+    std::fs::write(
+        repo.join(".git/config"),
+        format!("[http \"https://github.com/\"]\n\textraheader = AUTHORIZATION: basic {CANARY}\n"),
+    )
+    .unwrap();
+    let report = assert_contained(
+        tmp.path(),
+        "repo/infra",
+        "warning: repo/infra/main.tf:15: file(\"repo/infra/../.git/config\") is in the repository's .git folder: not read [unsafe-path]",
+        &[],
+    );
+    assert_eq!(get_object_resources(&report), ["arn:aws:s3:::*/k"]);
+}
+
+#[test]
 fn a_tf_file_linked_out_of_the_repository_is_not_read() {
     let (tmp, repo) = repo(&[("infra/main.tf", &terraform("\"media\"")), ("infra/fn/app.py", HANDLER)]);
     std::os::unix::fs::symlink("/proc/self/environ", repo.join("infra/vars.tf")).unwrap();

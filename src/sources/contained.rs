@@ -23,6 +23,8 @@ pub struct Root(PathBuf);
 pub enum Refusal {
     Missing,
     Outside,
+    /// Under `.git`: git's own files (a CI checkout keeps its token in `.git/config`).
+    GitMetadata,
     NotRegular(&'static str),
     NotFolder,
     TooLarge(u64),
@@ -35,6 +37,7 @@ impl fmt::Display for Refusal {
         match self {
             Refusal::Missing => f.write_str("does not exist"),
             Refusal::Outside => f.write_str("is outside the repository"),
+            Refusal::GitMetadata => f.write_str("is in the repository's .git folder"),
             Refusal::NotRegular(kind) => write!(f, "is {kind}, not a regular file"),
             Refusal::NotFolder => f.write_str("is not a folder"),
             Refusal::TooLarge(limit) => write!(f, "is larger than the {limit}-byte limit"),
@@ -94,8 +97,14 @@ impl Root {
                 Refusal::Outside
             }
         })?;
-        if !canon.starts_with(&self.0) || PSEUDO_FS.iter().any(|p| canon.starts_with(p)) {
+        let Ok(inside) = canon.strip_prefix(&self.0) else {
             return Err(Refusal::Outside);
+        };
+        if PSEUDO_FS.iter().any(|p| canon.starts_with(p)) {
+            return Err(Refusal::Outside);
+        }
+        if inside.components().any(|c| c.as_os_str() == ".git") {
+            return Err(Refusal::GitMetadata);
         }
         Ok(canon)
     }
@@ -241,6 +250,17 @@ mod tests {
             root.read_text(&dir.path().join("repo/infra/missing.yml"), MAX_BYTES),
             Err(Refusal::Missing)
         );
+    }
+
+    #[test]
+    fn refuses_gits_own_files() {
+        let (dir, root) = repo();
+        std::fs::write(dir.path().join("repo/.git/config"), "extraheader = AUTHORIZATION: x\n").unwrap();
+        let infra = dir.path().join("repo/infra");
+        std::os::unix::fs::symlink("../.git/config", infra.join("cfg")).unwrap();
+        for p in [infra.join("../.git/config"), infra.join("cfg")] {
+            assert_eq!(root.read_text(&p, MAX_BYTES), Err(Refusal::GitMetadata), "{p:?}");
+        }
     }
 
     #[test]

@@ -441,7 +441,7 @@ fn nested(
     let loaded = match yaml::load_in(&Root::of(stack.path), &child) {
         Ok(l) => l,
         Err(yaml::TemplateError::Read {
-            refusal: refusal @ (Refusal::Outside | Refusal::NotRegular(_) | Refusal::TooLarge(_)),
+            refusal: refusal @ (Refusal::Outside | Refusal::GitMetadata | Refusal::NotRegular(_) | Refusal::TooLarge(_)),
             ..
         }) => {
             let key = if ty == "AWS::CloudFormation::Stack" {

@@ -231,7 +231,7 @@ fn load(
             continue; // A registry or git module: not in the repository.
         };
         let child_dir = super::code::normalize(&dir.join(&source));
-        if let Err(refusal @ Refusal::Outside) = root.dir(&child_dir) {
+        if let Err(refusal @ (Refusal::Outside | Refusal::GitMetadata)) = root.dir(&child_dir) {
             found.diagnostics.push(problem(
                 codes::UNSAFE_PATH,
                 &item.file,
