@@ -343,3 +343,94 @@ fn environment_values_no_resource_name_could_be_become_a_star() {
         assert_eq!(get_object_resources(&report), ["arn:aws:s3:::*/k"], "{why}");
     }
 }
+
+/// A SAM function in `repo/app` with its code at `code_uri`.
+fn sam(code_uri: &str) -> String {
+    format!(
+        "AWSTemplateFormatVersion: '2010-09-09'\nTransform: AWS::Serverless-2016-10-31\nResources:\n  Orders:\n    Type: AWS::Serverless::Function\n    Properties:\n      CodeUri: {code_uri}\n      Handler: app.handler\n      Runtime: python3.12\n"
+    )
+}
+
+/// Code outside the repository that names the canary as its bucket.
+const OUTSIDE_CODE: &str = "import boto3\n\n\ndef handler(event, context):\n    return boto3.client(\"s3\").get_object(Bucket=\"sekrit-canary-XYZ\", Key=\"k\")\n";
+
+#[test]
+fn a_handler_file_linked_out_of_the_repository_is_not_read() {
+    let (tmp, repo) = repo(&[("app/template.yaml", &sam("fn/")), ("app/fn/other.txt", "")]);
+    std::fs::write(tmp.path().join("outside.py"), OUTSIDE_CODE).unwrap();
+    std::os::unix::fs::symlink("../../../outside.py", repo.join("app/fn/app.py")).unwrap();
+    assert_contained(
+        tmp.path(),
+        "repo/app",
+        "warning: repo/app/template.yaml:4: Orders: handler file repo/app/fn/app.py is outside the repository: not read [unsafe-path]",
+        &[],
+    );
+}
+
+#[test]
+fn a_code_folder_out_of_the_repository_is_not_read() {
+    let (tmp, _) = repo(&[("app/template.yaml", &sam("../../code/"))]);
+    std::fs::create_dir_all(tmp.path().join("code")).unwrap();
+    std::fs::write(tmp.path().join("code/app.py"), OUTSIDE_CODE).unwrap();
+    assert_contained(
+        tmp.path(),
+        "repo/app",
+        "warning: repo/app/template.yaml:4: Orders: code folder repo/app/../../code is outside the repository: not read [unsafe-path]",
+        &[],
+    );
+}
+
+#[test]
+fn a_terraform_module_out_of_the_repository_is_not_read() {
+    let main = format!(
+        "{}\nmodule \"evil\" {{\n  source = \"../../outside_mod\"\n}}\n",
+        terraform("\"media\"")
+    );
+    let (tmp, _) = repo(&[("infra/main.tf", &main), ("infra/fn/app.py", HANDLER)]);
+    std::fs::create_dir_all(tmp.path().join("outside_mod/fn")).unwrap();
+    std::fs::write(
+        tmp.path().join("outside_mod/main.tf"),
+        terraform(&format!("\"{CANARY}\"")),
+    )
+    .unwrap();
+    std::fs::write(tmp.path().join("outside_mod/fn/app.py"), HANDLER).unwrap();
+    assert_contained(
+        tmp.path(),
+        "repo/infra",
+        "warning: repo/infra/main.tf:20: module evil: source \"../../outside_mod\" is outside the repository: not read [unsafe-path]",
+        &[],
+    );
+}
+
+#[test]
+fn a_service_file_linked_to_proc_is_not_read() {
+    let (tmp, repo) = repo(&[("svc/fn/app.py", HANDLER)]);
+    std::os::unix::fs::symlink("/proc/self/environ", repo.join("svc/serverless.yml")).unwrap();
+    let r = run(tmp.path(), &["generate", "repo/svc", "--format", "json"]);
+    assert!(
+        !r.stdout.contains(CANARY) && !r.stderr.contains(CANARY),
+        "{}{}",
+        r.stdout,
+        r.stderr
+    );
+    assert!(
+        r.stderr
+            .lines()
+            .any(|l| l
+                == "warning: repo/svc/serverless.yml: the file is outside the repository: not read [template-error]"),
+        "{}",
+        r.stderr
+    );
+}
+
+#[test]
+fn current_policies_from_a_device_are_refused_quickly() {
+    let (tmp, _) = repo(&[("app/template.yaml", &sam("fn/")), ("app/fn/app.py", HANDLER)]);
+    let r = run(tmp.path(), &["diff", "repo/app", "--current", "/dev/zero"]);
+    assert_eq!(r.code, Some(2), "{}", r.stderr);
+    assert!(
+        r.stderr.contains("is a kernel pseudo-file, not a regular file"),
+        "{}",
+        r.stderr
+    );
+}
