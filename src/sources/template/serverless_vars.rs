@@ -229,8 +229,8 @@ impl<'a> Vars<'a> {
         let full = self.dir.join(path);
         let text = match self.root.read_text(&full, contained::MAX_BYTES) {
             Ok(text) => text,
-            Err(Refusal::Missing) => {
-                self.note(format!("{path} does not exist"));
+            Err(refusal @ (Refusal::Missing | Refusal::NotText | Refusal::Unreadable(_))) => {
+                self.note(format!("{path} {refusal}"));
                 return None;
             }
             Err(refusal) => {
@@ -364,5 +364,36 @@ mod tests {
         assert_eq!(v.resolve(&json!("${ssm:/app/name, 'fallback'}")), json!("fallback"));
         assert_eq!(v.resolve(&json!("${AWS::Region}")), json!("${AWS::Region}"));
         assert_eq!(v.resolve(&json!("${aws:accountId}")), json!("*"));
+    }
+
+    #[test]
+    fn files_out_of_the_repository_are_refused_unread() {
+        let config = json!({"service": "shop"});
+        let pseudo = Pseudo::default();
+        let tmp = tempfile::tempdir().unwrap();
+        let dir = tmp.path().join("repo/svc");
+        std::fs::create_dir_all(tmp.path().join("repo/.git")).unwrap();
+        std::fs::create_dir_all(&dir).unwrap();
+        std::fs::write(tmp.path().join("outside.yml"), "KEY: secret\n").unwrap();
+        std::fs::write(dir.join("in.yml"), "KEY: ${file(../../outside.yml):KEY}\n").unwrap();
+        let v = Vars::new(&config, &dir, &pseudo);
+        for expr in [
+            "${file(/etc/passwd)}",
+            "${file(../../outside.yml):KEY}",
+            "${file(/dev/zero)}",
+            "${file(./in.yml):KEY}",
+        ] {
+            assert_eq!(v.resolve(&json!(expr)), json!("*"), "{expr}");
+        }
+        assert_eq!(
+            v.take_refused(),
+            [
+                ("../../outside.yml".to_string(), "is outside the repository".to_string()),
+                ("/dev/zero".to_string(), "is outside the repository".to_string()),
+                ("/etc/passwd".to_string(), "is outside the repository".to_string()),
+            ]
+        );
+        assert_eq!(v.resolve(&json!("${file(./missing.yml)}")), json!("*"));
+        assert!(v.take_refused().is_empty());
     }
 }

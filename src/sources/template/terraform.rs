@@ -412,6 +412,50 @@ mod tests {
     use super::*;
 
     #[test]
+    fn file_reads_only_inside_the_repository() {
+        let tmp = tempfile::tempdir().unwrap();
+        let dir = tmp.path().join("repo/infra");
+        std::fs::create_dir_all(tmp.path().join("repo/.git")).unwrap();
+        std::fs::create_dir_all(&dir).unwrap();
+        std::fs::write(dir.join("name.txt"), "orders").unwrap();
+        std::fs::write(tmp.path().join("secret.txt"), "sekrit").unwrap();
+        std::fs::write(
+            dir.join("main.tf"),
+            "resource \"aws_sqs_queue\" \"in\" {\n  name = file(\"${path.module}/name.txt\")\n}\n\
+             resource \"aws_sqs_queue\" \"out\" {\n  name = file(\"../../secret.txt\")\n}\n\
+             resource \"aws_sqs_queue\" \"dev\" {\n  name = templatefile(\"/dev/zero\", {})\n}\n\
+             resource \"aws_sqs_queue\" \"gone\" {\n  name = file(\"missing.txt\")\n}\n",
+        )
+        .unwrap();
+        let mut found = Discovery::default();
+        read(&dir, &Pseudo::default(), &mut found);
+        let names: BTreeMap<&str, Option<&str>> = found
+            .definitions
+            .iter()
+            .map(|d| (d.id.as_str(), d.name.as_deref()))
+            .collect();
+        assert_eq!(names["aws_sqs_queue.in"], Some("orders"));
+        assert_eq!(names["aws_sqs_queue.out"], Some("*"));
+        assert_eq!(names["aws_sqs_queue.dev"], Some("*"));
+        assert_eq!(names["aws_sqs_queue.gone"], Some("*"));
+        let warnings: Vec<String> = found.diagnostics.iter().map(|d| d.one_line()).collect();
+        let main = dir.join("main.tf");
+        assert_eq!(
+            warnings,
+            [
+                format!(
+                    "warning: {}:5: file(\"../../secret.txt\") is outside the repository: not read [unsafe-path]",
+                    main.display()
+                ),
+                format!(
+                    "warning: {}:8: templatefile(\"/dev/zero\") is outside the repository: not read [unsafe-path]",
+                    main.display()
+                ),
+            ]
+        );
+    }
+
+    #[test]
     fn indexed_block_headers_agree_with_scanning() {
         let text = "locals {\n  a = 1\n}\nresource \"aws_sqs_queue\" \"jobs\" {\n  name = \"j\"\n}\n\
                     resource  \"aws_sqs_queue\"   \"jobs2\"{ name = \"k\" }\n\

@@ -13,7 +13,7 @@ use hcl::template::{Element, Template};
 use hcl::{Expression, ObjectKey};
 use serde_json::{Map, Value, json};
 
-use crate::sources::contained::{self, Root};
+use crate::sources::contained::{self, Refusal, Root};
 
 use super::terraform::{Item, Module, Project, Refused};
 
@@ -104,6 +104,11 @@ impl<'a> Eval<'a> {
         };
         match root.read_text(&full, contained::MAX_BYTES) {
             Ok(text) => Some(text),
+            // A file that is not there, or not text: a reason, as for any unknown value.
+            Err(refusal @ (Refusal::Missing | Refusal::NotText | Refusal::Unreadable(_))) => {
+                self.note(format!("{function}({path}) {refusal}"));
+                None
+            }
             Err(refusal) => {
                 self.note(format!("{function}() of a file that was not read"));
                 self.project.refused.borrow_mut().insert(Refused {
