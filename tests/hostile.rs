@@ -434,3 +434,25 @@ fn current_policies_from_a_device_are_refused_quickly() {
         r.stderr
     );
 }
+
+#[test]
+fn without_git_a_nested_stack_may_name_code_anywhere_under_the_path() {
+    let tmp = tempfile::tempdir().unwrap();
+    let app = tmp.path().join("app");
+    for (rel, text) in [
+        (
+            "template.yaml",
+            "AWSTemplateFormatVersion: '2010-09-09'\nTransform: AWS::Serverless-2016-10-31\nResources:\n  Child:\n    Type: AWS::Serverless::Application\n    Properties:\n      Location: stacks/child.yaml\n".to_string(),
+        ),
+        ("stacks/child.yaml", sam("../src/")),
+        ("src/app.py", HANDLER.to_string()),
+    ] {
+        std::fs::create_dir_all(app.join(rel).parent().unwrap()).unwrap();
+        std::fs::write(app.join(rel), text).unwrap();
+    }
+    let r = run(tmp.path(), &["generate", "app", "--format", "json"]);
+    assert_eq!(r.code, Some(0), "{}", r.stderr);
+    assert!(!r.stderr.contains("unsafe-path"), "{}", r.stderr);
+    let report: serde_json::Value = serde_json::from_str(&r.stdout).unwrap();
+    assert_eq!(get_object_resources(&report), ["arn:aws:s3:::${env:BUCKET}/k"]);
+}

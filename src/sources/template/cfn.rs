@@ -41,6 +41,16 @@ pub struct Stack<'a> {
     /// Parameter values a parent stack passes (over samconfig's and the defaults).
     pub parameters: Option<BTreeMap<String, String>>,
     pub depth: usize,
+    /// The folder the files it names must be in: a nested stack's is its parent's;
+    /// `None` for [`Root::of`] the template.
+    pub root: Option<Root>,
+}
+
+impl Stack<'_> {
+    /// [`Stack::root`], or the repository around the template.
+    pub fn root(&self) -> Root {
+        self.root.clone().unwrap_or_else(|| Root::of(self.path))
+    }
 }
 
 /// Reads one parsed template's functions, definitions and nested stacks into `found`.
@@ -146,10 +156,12 @@ fn function(
     };
     let props = res.get("Properties").cloned().unwrap_or(Value::Null);
     let prop = |name: &str| -> Option<Value> { props.get(name).cloned().or_else(|| globals.get(name).cloned()) };
+    let root = stack.root();
     let at = Declared {
         function: id,
         file: stack.path,
         line,
+        root: Some(&root),
     };
     let handler = prop("Handler").and_then(|v| scope.eval(&v));
     let runtime = prop("Runtime").and_then(|v| scope.eval(&v)).unwrap_or_default();
@@ -438,7 +450,8 @@ fn nested(
         ));
         return;
     }
-    let loaded = match yaml::load_in(&Root::of(stack.path), &child) {
+    let root = stack.root();
+    let loaded = match yaml::load_in(&root, &child) {
         Ok(l) => l,
         Err(yaml::TemplateError::Read {
             refusal: refusal @ (Refusal::Outside | Refusal::GitMetadata | Refusal::NotRegular(_) | Refusal::TooLarge(_)),
@@ -482,6 +495,7 @@ fn nested(
         stack_name: parent_name.map(|p| format!("{p}-{id}-*")),
         parameters: Some(parameters),
         depth: stack.depth + 1,
+        root: Some(root),
     };
     read(&child_stack, found);
 }

@@ -27,6 +27,8 @@ pub struct Declared<'a> {
     pub function: &'a str,
     pub file: &'a Path,
     pub line: Option<u32>,
+    /// The folder its code must be in; `None` for [`Root::of`] the file.
+    pub root: Option<&'a Root>,
 }
 
 impl Declared<'_> {
@@ -59,7 +61,7 @@ pub fn locate(
         diags.push(at.warn(format!("code folder {} does not exist; skipped", root.display())));
         return None;
     }
-    let repo = Root::of(at.file);
+    let repo = at.root.cloned().unwrap_or_else(|| Root::of(at.file));
     let unsafe_path = |what: &str, p: &Path, refusal: Refusal| {
         Diagnostic::warning(
             codes::UNSAFE_PATH,
@@ -223,6 +225,7 @@ mod tests {
             function: "orders",
             file: &file,
             line: Some(3),
+            root: None,
         };
         let mut diags = Vec::new();
         let code = locate(

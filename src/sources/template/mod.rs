@@ -120,6 +120,7 @@ impl Source {
                         stack_name: stack.map(|s| s.name),
                         parameters: None,
                         depth: 0,
+                        root: None,
                     };
                     found.diagnostics.extend(loaded.diagnostics);
                     cfn::read(&ctx, found);

@@ -191,6 +191,7 @@ impl Service<'_> {
             function: key,
             file: self.path,
             line,
+            root: None,
         };
         if f.get("image").is_some() {
             found.diagnostics.push(template_error(
