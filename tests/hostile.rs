@@ -297,11 +297,18 @@ fn serverless_file_inside_the_repository_is_still_read() {
 
 #[test]
 fn a_nested_stack_template_out_of_the_repository_is_not_read() {
-    for location in ["/dev/zero", "/proc/self/environ", "../../outside.yml"] {
+    let kinds = [
+        ("AWS::Serverless::Application", "Location"),
+        ("AWS::CloudFormation::Stack", "TemplateURL"),
+    ];
+    for ((ty, key), location) in kinds
+        .iter()
+        .flat_map(|k| ["/dev/zero", "/proc/self/environ", "../../outside.yml"].map(|l| (k, l)))
+    {
         let (tmp, _) = repo(&[(
             "app/template.yaml",
             &format!(
-                "AWSTemplateFormatVersion: '2010-09-09'\nTransform: AWS::Serverless-2016-10-31\nResources:\n  Child:\n    Type: AWS::Serverless::Application\n    Properties:\n      Location: {location}\n"
+                "AWSTemplateFormatVersion: '2010-09-09'\nTransform: AWS::Serverless-2016-10-31\nResources:\n  Child:\n    Type: {ty}\n    Properties:\n      {key}: {location}\n"
             ),
         )]);
         let r = run(tmp.path(), &["generate", "repo/app", "--format", "json"]);
@@ -313,7 +320,7 @@ fn a_nested_stack_template_out_of_the_repository_is_not_read() {
             r.stderr
         );
         let line = format!(
-            "warning: repo/app/template.yaml:4: Child: nested stack Location \"{location}\" is outside the repository: not read [unsafe-path]"
+            "warning: repo/app/template.yaml:4: Child: nested stack {key} \"{location}\" is outside the repository: not read [unsafe-path]"
         );
         assert!(r.stderr.lines().any(|l| l == line), "{line}\n{}", r.stderr);
     }
