@@ -23,6 +23,9 @@ pub struct Diagnostic {
     pub message: String,
 }
 
+/// The longest message kept: a finding is one line, never a file's text.
+pub const MAX_MESSAGE_CHARS: usize = 1000;
+
 impl Diagnostic {
     pub fn warning(code: &'static str, message: impl Into<String>) -> Diagnostic {
         Diagnostic {
@@ -30,7 +33,7 @@ impl Diagnostic {
             severity: Severity::Warning,
             file: None,
             line: None,
-            message: message.into(),
+            message: one_line(message.into()),
         }
     }
 
@@ -55,6 +58,24 @@ impl Diagnostic {
     }
 }
 
+/// `message` as one line: control characters (line breaks included) become spaces, and
+/// what passes [`MAX_MESSAGE_CHARS`] is cut, so a message quoting a definition's text
+/// cannot carry a file's content.
+fn one_line(message: String) -> String {
+    if message.len() <= MAX_MESSAGE_CHARS && !message.chars().any(char::is_control) {
+        return message;
+    }
+    let mut out: String = message
+        .chars()
+        .take(MAX_MESSAGE_CHARS)
+        .map(|c| if c.is_control() { ' ' } else { c })
+        .collect();
+    if message.chars().nth(MAX_MESSAGE_CHARS).is_some() {
+        out.push_str("… (cut)");
+    }
+    out
+}
+
 /// The named finding codes, each documented in docs/findings.md.
 pub mod codes {
     pub const UNRESOLVED_SDK_CALL: &str = "unresolved-sdk-call";
@@ -72,6 +93,8 @@ pub mod codes {
     pub const MISSING_HANDLER: &str = "missing-handler";
     pub const DYNAMIC_DISPATCH: &str = "dynamic-dispatch";
     pub const MALFORMED_RECORD: &str = "malformed-record";
+    pub const UNSAFE_PATH: &str = "unsafe-path";
+    pub const IMPLAUSIBLE_VALUE: &str = "implausible-value";
     // Today's permissions and the diff (`leastpriv diff`).
     pub const CURRENT_UNKNOWN: &str = "current-unknown";
     pub const UNKNOWN_MANAGED_POLICY: &str = "unknown-managed-policy";
@@ -93,4 +116,21 @@ pub mod codes {
     pub const UNKNOWN_ACTION: &str = "unknown-action";
     pub const RESOURCE_TYPE_MISMATCH: &str = "resource-type-mismatch";
     pub const POLICY_SPLIT: &str = "policy-split";
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn messages_are_one_bounded_line() {
+        let d = Diagnostic::warning(codes::TEMPLATE_ERROR, "a\nb\0c\td");
+        assert_eq!(d.message, "a b c d");
+        let long = Diagnostic::warning(codes::TEMPLATE_ERROR, "x".repeat(5000));
+        assert_eq!(
+            long.message.chars().count(),
+            MAX_MESSAGE_CHARS + "… (cut)".chars().count()
+        );
+        assert_eq!(Diagnostic::warning(codes::TEMPLATE_ERROR, "plain").message, "plain");
+    }
 }

@@ -43,6 +43,8 @@ use std::path::{Path, PathBuf};
 
 use serde::Deserialize;
 
+use crate::sources::contained::{self, Root};
+
 pub const FILE_NAME: &str = "leastpriv.toml";
 
 #[derive(Debug, thiserror::Error)]
@@ -178,7 +180,8 @@ fn find_from(path: &Path) -> Option<PathBuf> {
     let mut dir = std::fs::canonicalize(&start).ok()?;
     loop {
         let candidate = dir.join(FILE_NAME);
-        if candidate.is_file() {
+        // A config linked from outside the repository is not the repository's.
+        if candidate.is_file() && Root::of(&candidate).resolve(&candidate).is_ok() {
             return Some(relative(candidate));
         }
         if dir.join(".git").exists() || !dir.pop() {
@@ -197,9 +200,9 @@ fn relative(p: PathBuf) -> PathBuf {
 }
 
 pub fn load(path: &Path) -> Result<RepoConfig, ConfigError> {
-    let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
+    let text = contained::read_regular_text(path, contained::MAX_BYTES).map_err(|refusal| ConfigError::Read {
         path: path.to_path_buf(),
-        source,
+        source: std::io::Error::other(format!("the file {refusal}")),
     })?;
     parse(path, &text)
 }

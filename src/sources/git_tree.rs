@@ -134,7 +134,10 @@ pub fn checkout(dir: &Path, rev: &str) -> Result<Tree, GitError> {
         commit,
         files: blobs.len(),
     };
-    std::fs::create_dir_all(&tree.root).map_err(|source| GitError::Write {
+    // An empty `.git` marks the copy as the repository, so that containment
+    // (`sources::contained`) and the config search stop at its root as they do in the
+    // working tree.
+    std::fs::create_dir_all(tree.root.join(".git")).map_err(|source| GitError::Write {
         path: tree.root.clone(),
         source,
     })?;
@@ -224,6 +227,7 @@ mod tests {
         assert_eq!(std::fs::read_to_string(tree.root.join("src/app.py")).unwrap(), "v1\n");
         assert!(!tree.root.join("new.py").exists());
         assert_eq!(tree.files, 1);
+        assert!(tree.root.join(".git").is_dir(), "the copy is marked as the repository");
         let mapped = tree.map(&d.join("src")).unwrap();
         assert_eq!(mapped, tree.root.join("src"));
         let back = tree.unmap(&tree.root.join("src/app.py"), &tree.repo);

@@ -2,10 +2,12 @@
 
 pub mod cloudtrail;
 pub mod config;
+pub mod contained;
 pub mod current;
 pub mod discover;
 pub mod git_tree;
 pub mod javascript;
+pub mod plausible;
 pub mod python;
 pub mod sdk_call;
 pub mod source_file;

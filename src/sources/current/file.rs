@@ -120,10 +120,13 @@ fn folder(dir: &Path) -> Result<PolicyFiles, FileError> {
 }
 
 fn read_json(path: &Path) -> Result<Value, FileError> {
-    let text = std::fs::read_to_string(path).map_err(|source| FileError::Read {
-        path: path.to_path_buf(),
-        source,
-    })?;
+    // A device or FIFO (`--current /dev/zero`) would never end: regular files only, capped.
+    let text = crate::sources::contained::read_regular_text(path, crate::sources::contained::MAX_BYTES).map_err(
+        |refusal| FileError::Read {
+            path: path.to_path_buf(),
+            source: std::io::Error::other(format!("the file {refusal}")),
+        },
+    )?;
     serde_json::from_str(text.trim_start_matches('\u{feff}')).map_err(|e| FileError::NotJson {
         path: path.to_path_buf(),
         message: e.to_string(),

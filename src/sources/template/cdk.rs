@@ -8,6 +8,7 @@ use std::path::{Path, PathBuf};
 
 use serde_json::Value;
 
+use crate::sources::contained::{self, Root};
 use crate::sources::walk;
 
 /// A synthesized stack's facts from the cloud assembly manifest.
@@ -27,7 +28,8 @@ pub fn templates(cdk_out: &Path) -> Vec<PathBuf> {
 pub fn stack_of(template: &Path) -> Option<CdkStack> {
     let dir = template.parent()?;
     let file = template.file_name()?.to_str()?;
-    let text = std::fs::read_to_string(dir.join("manifest.json")).ok()?;
+    let manifest = dir.join("manifest.json");
+    let text = Root::of(&manifest).read_text(&manifest, contained::MAX_BYTES).ok()?;
     let manifest: Value = serde_json::from_str(&text).ok()?;
     manifest
         .get("artifacts")?
@@ -65,6 +67,15 @@ const MAX_WALK: usize = 20_000;
 /// same source files with the same bytes. `None` for a bundled asset, whose code exists
 /// only in `cdk.out`.
 pub fn source_of_asset(asset: &Path) -> Option<PathBuf> {
+    // Resolved first: `cdk.out/../../elsewhere` is not an asset of this assembly.
+    let resolved = std::fs::canonicalize(asset).ok()?;
+    if asset.components().any(|c| c == std::path::Component::ParentDir)
+        || !resolved
+            .ancestors()
+            .any(|a| a.file_name().is_some_and(|n| n == "cdk.out"))
+    {
+        return None;
+    }
     let cdk_out = asset
         .ancestors()
         .find(|a| a.file_name().is_some_and(|n| n == "cdk.out"))?;
@@ -72,11 +83,12 @@ pub fn source_of_asset(asset: &Path) -> Option<PathBuf> {
     let files = crate::sources::walk::source_files(asset);
     let first = files.first()?;
     let rel = first.strip_prefix(asset).ok()?;
-    let bytes = std::fs::read(first).ok()?;
+    let read = |p: &Path| contained::read_regular(p, contained::MAX_BYTES).ok();
+    let bytes = read(first)?;
     let same = |candidate: &Path| -> bool {
         files.iter().all(|f| {
             let Ok(r) = f.strip_prefix(asset) else { return false };
-            std::fs::read(candidate.join(r)).ok() == std::fs::read(f).ok()
+            read(&candidate.join(r)).is_some_and(|c| Some(c) == read(f))
         })
     };
     let mut candidates: Vec<PathBuf> = walkdir::WalkDir::new(app)
@@ -93,7 +105,7 @@ pub fn source_of_asset(asset: &Path) -> Option<PathBuf> {
         .take(MAX_WALK)
         .filter_map(Result::ok)
         .filter(|e| e.file_type().is_file() && e.file_name() == rel.file_name().unwrap_or_default())
-        .filter(|e| std::fs::read(e.path()).ok().as_deref() == Some(bytes.as_slice()))
+        .filter(|e| read(e.path()).as_deref() == Some(bytes.as_slice()))
         .filter_map(|e| {
             let mut dir = e.path().to_path_buf();
             for _ in rel.components() {

@@ -8,12 +8,13 @@ use std::path::{Path, PathBuf};
 use serde_json::Value;
 
 use crate::diagnostics::codes;
+use crate::sources::contained::{Refusal, Root};
 use crate::sources::discover::{Definition, Discovery, EncryptionKey, FunctionSpec};
 
 use super::cfn_roles::{self, Place};
 use super::code::{self, Declared};
 use super::intrinsics::Scope;
-use super::{cfn_checks, cfn_deployment, cfn_encryption, lines, template_error, yaml};
+use super::{cfn_checks, cfn_deployment, cfn_encryption, lines, problem, template_error, yaml};
 
 pub const SERVERLESS_FUNCTION: &str = "AWS::Serverless::Function";
 pub const LAMBDA_FUNCTION: &str = "AWS::Lambda::Function";
@@ -40,6 +41,16 @@ pub struct Stack<'a> {
     /// Parameter values a parent stack passes (over samconfig's and the defaults).
     pub parameters: Option<BTreeMap<String, String>>,
     pub depth: usize,
+    /// The folder the files it names must be in: a nested stack's is its parent's;
+    /// `None` for [`Root::of`] the template.
+    pub root: Option<Root>,
+}
+
+impl Stack<'_> {
+    /// [`Stack::root`], or the repository around the template.
+    pub fn root(&self) -> Root {
+        self.root.clone().unwrap_or_else(|| Root::of(self.path))
+    }
 }
 
 /// Reads one parsed template's functions, definitions and nested stacks into `found`.
@@ -145,10 +156,12 @@ fn function(
     };
     let props = res.get("Properties").cloned().unwrap_or(Value::Null);
     let prop = |name: &str| -> Option<Value> { props.get(name).cloned().or_else(|| globals.get(name).cloned()) };
+    let root = stack.root();
     let at = Declared {
         function: id,
         file: stack.path,
         line,
+        root: Some(&root),
     };
     let handler = prop("Handler").and_then(|v| scope.eval(&v));
     let runtime = prop("Runtime").and_then(|v| scope.eval(&v)).unwrap_or_default();
@@ -438,8 +451,26 @@ fn nested(
         ));
         return;
     }
-    let loaded = match yaml::load(&child) {
+    let root = stack.root();
+    let loaded = match yaml::load_in(&root, &child) {
         Ok(l) => l,
+        Err(yaml::TemplateError::Read {
+            refusal: refusal @ (Refusal::Outside | Refusal::GitMetadata | Refusal::NotRegular(_) | Refusal::TooLarge(_)),
+            ..
+        }) => {
+            let key = if ty == "AWS::CloudFormation::Stack" {
+                "TemplateURL"
+            } else {
+                "Location"
+            };
+            found.diagnostics.push(problem(
+                codes::UNSAFE_PATH,
+                stack.path,
+                line,
+                format!("{id}: nested stack {key} \"{location}\" {refusal}: not read"),
+            ));
+            return;
+        }
         Err(e) => {
             found.diagnostics.push(template_error(
                 stack.path,
@@ -465,6 +496,7 @@ fn nested(
         stack_name: parent_name.map(|p| format!("{p}-{id}-*")),
         parameters: Some(parameters),
         depth: stack.depth + 1,
+        root: Some(root),
     };
     read(&child_stack, found);
 }

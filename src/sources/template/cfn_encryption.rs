@@ -164,6 +164,7 @@ mod tests {
             stack_name: Some("shop".into()),
             parameters: Some(parameters.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect()),
             depth: 0,
+            root: None,
         };
         let mut found = Discovery::default();
         cfn::read(&stack, &mut found);

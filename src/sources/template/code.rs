@@ -7,6 +7,7 @@
 use std::path::{Path, PathBuf};
 
 use crate::diagnostics::{Diagnostic, codes};
+use crate::sources::contained::{Refusal, Root};
 use crate::sources::{Language, walk};
 
 /// Where a function's code is.
@@ -29,6 +30,8 @@ pub struct Declared<'a> {
     pub function: &'a str,
     pub file: &'a Path,
     pub line: Option<u32>,
+    /// The folder its code must be in; `None` for [`Root::of`] the file.
+    pub root: Option<&'a Root>,
 }
 
 impl Declared<'_> {
@@ -61,6 +64,30 @@ pub fn locate(
         diags.push(at.warn(format!("code folder {} does not exist; skipped", root.display())));
         return None;
     }
+    let repo = at.root.cloned().unwrap_or_else(|| Root::of(at.file));
+    let unsafe_path = |what: &str, p: &Path, refusal: Refusal| {
+        Diagnostic::warning(
+            codes::UNSAFE_PATH,
+            format!("{}: {what} {} {refusal}: not read", at.function, p.display()),
+        )
+        .at(at.file, at.line)
+    };
+    if let Err(refusal) = repo.resolve(&root) {
+        diags.push(unsafe_path("code folder", &root, refusal));
+        return None;
+    }
+    let layers: Vec<PathBuf> = layers
+        .iter()
+        .filter(|l| match repo.resolve(l) {
+            Ok(_) | Err(Refusal::Missing) => true,
+            Err(refusal) => {
+                diags.push(unsafe_path("layer", l, refusal));
+                false
+            }
+        })
+        .cloned()
+        .collect();
+    let layers = layers.as_slice();
     if root.is_file() {
         return Some(Code {
             path: root.clone(),
@@ -71,7 +98,15 @@ pub fn locate(
             files: vec![root],
         });
     }
-    let entry = handler.and_then(|h| entry_file(&root, h, runtime));
+    let entry = handler
+        .and_then(|h| entry_file(&root, h, runtime))
+        .filter(|e| match repo.resolve(e) {
+            Ok(_) => true,
+            Err(refusal) => {
+                diags.push(unsafe_path("handler file", e, refusal));
+                false
+            }
+        });
     let mut files = match &entry {
         Some(e) => vec![e.clone()],
         None => walk::source_files(&root),
@@ -201,6 +236,7 @@ mod tests {
             function: "orders",
             file: &file,
             line: Some(3),
+            root: None,
         };
         let mut diags = Vec::new();
         let code = locate(

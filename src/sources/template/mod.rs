@@ -28,6 +28,7 @@ use std::path::{Path, PathBuf};
 
 use crate::diagnostics::{Diagnostic, codes};
 use crate::sources::discover::Discovery;
+use crate::sources::plausible;
 
 use cfn::Pseudo;
 
@@ -85,8 +86,26 @@ impl Source {
         matches!(ext, "yaml" | "yml" | "json" | "template").then(|| Source::Cloudformation(path.to_path_buf()))
     }
 
-    /// Reads the definition into `found`; what cannot be read becomes a diagnostic.
+    /// Reads the definition into `found`; what cannot be read becomes a diagnostic, and
+    /// a value no resource name could be becomes `*` ([`plausible`]).
     pub fn read(&self, pseudo: &Pseudo, found: &mut Discovery) {
+        let (functions, definitions) = (found.functions.len(), found.definitions.len());
+        self.read_unchecked(pseudo, found);
+        let Discovery {
+            functions: fs,
+            definitions: ds,
+            diagnostics,
+            ..
+        } = found;
+        for f in &mut fs[functions..] {
+            plausible::function(f, diagnostics);
+        }
+        for d in &mut ds[definitions..] {
+            plausible::definition(d, diagnostics);
+        }
+    }
+
+    fn read_unchecked(&self, pseudo: &Pseudo, found: &mut Discovery) {
         match self {
             Source::Cloudformation(path) => match yaml::load(path) {
                 Ok(loaded) => {
@@ -101,6 +120,7 @@ impl Source {
                         stack_name: stack.map(|s| s.name),
                         parameters: None,
                         depth: 0,
+                        root: None,
                     };
                     found.diagnostics.extend(loaded.diagnostics);
                     cfn::read(&ctx, found);

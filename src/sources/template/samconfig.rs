@@ -5,6 +5,8 @@
 use std::collections::BTreeMap;
 use std::path::Path;
 
+use crate::sources::contained::{self, Root};
+
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct SamConfig {
     pub stack_name: Option<String>,
@@ -14,7 +16,8 @@ pub struct SamConfig {
 
 /// Reads the `default` environment of `samconfig.toml` in `dir`, if there is one.
 pub fn read(dir: &Path) -> Option<SamConfig> {
-    let text = std::fs::read_to_string(dir.join("samconfig.toml")).ok()?;
+    let path = dir.join("samconfig.toml");
+    let text = Root::of(&path).read_text(&path, contained::MAX_BYTES).ok()?;
     parse(&text)
 }
 

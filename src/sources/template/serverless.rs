@@ -10,6 +10,7 @@ use std::path::{Path, PathBuf};
 
 use serde_json::{Value, json};
 
+use crate::diagnostics::codes;
 use crate::sources::discover::{CurrentPolicy, Deployment, Discovery, FunctionSpec, PolicyKind};
 
 use super::cfn::{Pseudo, definition};
@@ -18,7 +19,7 @@ use super::cfn_roles::{self, Place};
 use super::code::{self, Declared};
 use super::intrinsics::Scope;
 use super::serverless_vars::Vars;
-use super::{cfn_checks, cfn_encryption, lines, serverless_events, template_error, yaml};
+use super::{cfn_checks, cfn_encryption, lines, problem, serverless_events, template_error, yaml};
 
 /// Reads one service file into `found`.
 pub fn read(path: &Path, pseudo: &Pseudo, found: &mut Discovery) {
@@ -38,6 +39,14 @@ pub fn read(path: &Path, pseudo: &Pseudo, found: &mut Discovery) {
     let vars = Vars::new(&loaded.value, dir, pseudo);
     let config = vars.resolve(&loaded.value);
     vars.take_notes();
+    for (file, why) in vars.take_refused() {
+        found.diagnostics.push(problem(
+            codes::UNSAFE_PATH,
+            path,
+            lines::find_line(text, &format!("file({file})")).or_else(|| lines::find_line(text, "${file(")),
+            format!("${{file({file})}} {why}: not read"),
+        ));
+    }
     if matches!(config.get("provider").and_then(|p| p.get("name")).and_then(Value::as_str), Some(p) if p != "aws") {
         found.diagnostics.push(template_error(
             path,
@@ -182,6 +191,7 @@ impl Service<'_> {
             function: key,
             file: self.path,
             line,
+            root: None,
         };
         if f.get("image").is_some() {
             found.diagnostics.push(template_error(

@@ -9,6 +9,8 @@ use std::path::Path;
 
 use serde_json::Value;
 
+use crate::sources::contained::{self, Refusal, Root};
+
 use super::cfn::Pseudo;
 
 /// Variable sources the framework knows; `${AWS::Region}` of a `Fn::Sub` is not one.
@@ -36,17 +38,33 @@ pub struct Vars<'a> {
     /// The service folder, for `${file(...)}`.
     pub dir: &'a Path,
     pub pseudo: &'a Pseudo,
+    /// The folder `${file(...)}` may read in (the repository).
+    root: Root,
     notes: RefCell<BTreeSet<String>>,
+    /// `${file(...)}` paths not read, with the reason: (path as written, reason).
+    refused: RefCell<BTreeSet<(String, String)>>,
 }
 
 impl<'a> Vars<'a> {
     pub fn new(config: &'a Value, dir: &'a Path, pseudo: &'a Pseudo) -> Vars<'a> {
+        Vars::within(config, dir, pseudo, Root::of(dir))
+    }
+
+    fn within(config: &'a Value, dir: &'a Path, pseudo: &'a Pseudo, root: Root) -> Vars<'a> {
         Vars {
             config,
             dir,
             pseudo,
+            root,
             notes: RefCell::new(BTreeSet::new()),
+            refused: RefCell::new(BTreeSet::new()),
         }
+    }
+
+    /// The `${file(...)}` paths that were not read since the last call, each with why
+    /// (`is outside the repository`).
+    pub fn take_refused(&self) -> Vec<(String, String)> {
+        std::mem::take(&mut *self.refused.borrow_mut()).into_iter().collect()
     }
 
     /// The reasons noted since the last call, joined.
@@ -206,11 +224,24 @@ impl<'a> Vars<'a> {
         }
     }
 
-    /// `${file(./config.yml):key}`: a YAML or JSON file beside the service file.
+    /// `${file(./config.yml):key}`: a YAML or JSON file in the repository.
     fn file(&self, path: &str, address: &str, depth: usize) -> Option<Value> {
         let full = self.dir.join(path);
-        let text = std::fs::read_to_string(&full).ok();
-        let Some(parsed) = text.and_then(|t| super::yaml::parse(&t).ok()) else {
+        let text = match self.root.read_text(&full, contained::MAX_BYTES) {
+            Ok(text) => text,
+            Err(refusal @ (Refusal::Missing | Refusal::NotText | Refusal::Unreadable(_))) => {
+                self.note(format!("{path} {refusal}"));
+                return None;
+            }
+            Err(refusal) => {
+                self.note(format!("${{file({path})}} was not read"));
+                self.refused
+                    .borrow_mut()
+                    .insert((path.to_string(), refusal.to_string()));
+                return None;
+            }
+        };
+        let Ok(parsed) = super::yaml::parse(&text) else {
             self.note(format!("{path} is not a YAML or JSON file leastpriv can read"));
             return None;
         };
@@ -219,11 +250,17 @@ impl<'a> Vars<'a> {
         } else {
             lookup(&parsed, address)?
         };
-        let nested = Vars::new(&parsed, full.parent().unwrap_or(self.dir), self.pseudo);
+        let nested = Vars::within(
+            &parsed,
+            full.parent().unwrap_or(self.dir),
+            self.pseudo,
+            self.root.clone(),
+        );
         let v = nested.resolve_depth(found, depth + 1);
         if let Some(n) = nested.take_notes() {
             self.note(n);
         }
+        self.refused.borrow_mut().extend(nested.take_refused());
         Some(v)
     }
 }
@@ -327,5 +364,36 @@ mod tests {
         assert_eq!(v.resolve(&json!("${ssm:/app/name, 'fallback'}")), json!("fallback"));
         assert_eq!(v.resolve(&json!("${AWS::Region}")), json!("${AWS::Region}"));
         assert_eq!(v.resolve(&json!("${aws:accountId}")), json!("*"));
+    }
+
+    #[test]
+    fn files_out_of_the_repository_are_refused_unread() {
+        let config = json!({"service": "shop"});
+        let pseudo = Pseudo::default();
+        let tmp = tempfile::tempdir().unwrap();
+        let dir = tmp.path().join("repo/svc");
+        std::fs::create_dir_all(tmp.path().join("repo/.git")).unwrap();
+        std::fs::create_dir_all(&dir).unwrap();
+        std::fs::write(tmp.path().join("outside.yml"), "KEY: secret\n").unwrap();
+        std::fs::write(dir.join("in.yml"), "KEY: ${file(../../outside.yml):KEY}\n").unwrap();
+        let v = Vars::new(&config, &dir, &pseudo);
+        for expr in [
+            "${file(/etc/passwd)}",
+            "${file(../../outside.yml):KEY}",
+            "${file(/dev/zero)}",
+            "${file(./in.yml):KEY}",
+        ] {
+            assert_eq!(v.resolve(&json!(expr)), json!("*"), "{expr}");
+        }
+        assert_eq!(
+            v.take_refused(),
+            [
+                ("../../outside.yml".to_string(), "is outside the repository".to_string()),
+                ("/dev/zero".to_string(), "is outside the repository".to_string()),
+                ("/etc/passwd".to_string(), "is outside the repository".to_string()),
+            ]
+        );
+        assert_eq!(v.resolve(&json!("${file(./missing.yml)}")), json!("*"));
+        assert!(v.take_refused().is_empty());
     }
 }

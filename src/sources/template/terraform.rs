@@ -5,17 +5,20 @@
 //! roles' policies from [`terraform_iam`](super::terraform_iam), values from
 //! [`terraform_eval`](super::terraform_eval).
 
-use std::collections::BTreeMap;
+use std::cell::RefCell;
+use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 
 use hcl::{Block, Body, Expression};
 
+use crate::diagnostics::codes;
+use crate::sources::contained::{self, Refusal, Root};
 use crate::sources::discover::{Definition, Discovery};
 use crate::sources::walk;
 
 use super::cfn::Pseudo;
 use super::terraform_eval::Eval;
-use super::{lines, template_error};
+use super::{lines, problem, template_error};
 
 /// Module calls nested deeper than this are not followed.
 const MAX_MODULE_DEPTH: usize = 8;
@@ -88,6 +91,22 @@ pub struct Module {
 pub struct Project {
     pub modules: Vec<Module>,
     pub pseudo: Pseudo,
+    /// The folder every file the project names must be in (the repository).
+    pub root: Option<Root>,
+    /// Files `file()`/`templatefile()` named that were not read, for warnings.
+    pub refused: RefCell<BTreeSet<Refused>>,
+}
+
+/// A file a function call named and leastpriv did not read.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Refused {
+    pub module: usize,
+    /// `file`, `templatefile`.
+    pub function: String,
+    /// The path as evaluated.
+    pub path: String,
+    /// Why (`is outside the repository`).
+    pub refusal: String,
 }
 
 /// Does this folder hold Terraform files?
@@ -104,6 +123,8 @@ pub fn read(dir: &Path, pseudo: &Pseudo, found: &mut Discovery) {
     let mut project = Project {
         modules: Vec::new(),
         pseudo: pseudo.clone(),
+        root: Some(Root::of(dir)),
+        refused: RefCell::default(),
     };
     load(&mut project, dir, String::new(), None, 0, found);
     for ix in 0..project.modules.len() {
@@ -111,6 +132,43 @@ pub fn read(dir: &Path, pseudo: &Pseudo, found: &mut Discovery) {
         definitions(&ev, found);
         super::terraform_lambda::functions(&ev, found);
     }
+    for r in std::mem::take(&mut *project.refused.borrow_mut()) {
+        let module = &project.modules[r.module];
+        let (file, line) = call_site(&module.dir, &r.function, &r.path);
+        found.diagnostics.push(problem(
+            codes::UNSAFE_PATH,
+            &file,
+            line,
+            format!("{}(\"{}\") {}: not read", r.function, r.path, r.refusal),
+        ));
+    }
+}
+
+/// The `.tf` file and line of a call `function(...)` naming `path` (or, failing that, of
+/// the first call of `function`), for a warning; the module's folder when none is found.
+fn call_site(dir: &Path, function: &str, path: &str) -> (PathBuf, Option<u32>) {
+    let call = format!("{function}(");
+    let base = path.rsplit('/').next().unwrap_or(path);
+    let mut first = None;
+    for file in tf_files(dir) {
+        let Ok(text) = Root::at(dir).read_text(&file, contained::MAX_BYTES) else {
+            continue;
+        };
+        for (i, l) in text.lines().enumerate() {
+            let at_call = l.match_indices(&call).any(|(at, _)| {
+                at == 0 || !l.as_bytes()[at - 1].is_ascii_alphanumeric() && l.as_bytes()[at - 1] != b'_'
+            });
+            if !at_call {
+                continue;
+            }
+            let here = (file.clone(), Some(i as u32 + 1));
+            if !base.is_empty() && l.contains(base) {
+                return here;
+            }
+            first.get_or_insert(here);
+        }
+    }
+    first.unwrap_or_else(|| (dir.to_path_buf(), None))
 }
 
 /// Parses one module's files (and the local modules it calls); returns its index.
@@ -128,12 +186,16 @@ fn load(
         parent,
         ..Module::default()
     };
+    let root = project.root.clone().unwrap_or_else(|| Root::of(dir));
     for file in tf_files(dir) {
-        let Ok(text) = std::fs::read_to_string(&file) else {
-            found
-                .diagnostics
-                .push(template_error(&file, None, "cannot read the file"));
-            continue;
+        let text = match root.read_text(&file, contained::MAX_BYTES) {
+            Ok(text) => text,
+            Err(refusal) => {
+                found
+                    .diagnostics
+                    .push(template_error(&file, None, format!("the file {refusal}: not read")));
+                continue;
+            }
         };
         let body = match hcl::parse(&text) {
             Ok(b) => b,
@@ -151,7 +213,7 @@ fn load(
         index(&mut module, body, &file, &text);
     }
     if module.parent.is_none() {
-        module.tfvars = tfvars(dir);
+        module.tfvars = tfvars(dir, &root);
     }
     let ix = project.modules.len();
     project.modules.push(module);
@@ -169,6 +231,15 @@ fn load(
             continue; // A registry or git module: not in the repository.
         };
         let child_dir = super::code::normalize(&dir.join(&source));
+        if let Err(refusal @ (Refusal::Outside | Refusal::GitMetadata)) = root.dir(&child_dir) {
+            found.diagnostics.push(problem(
+                codes::UNSAFE_PATH,
+                &item.file,
+                item.line,
+                format!("module {name}: source \"{source}\" {refusal}: not read"),
+            ));
+            continue;
+        }
         if depth >= MAX_MODULE_DEPTH || !child_dir.is_dir() {
             found.diagnostics.push(template_error(
                 &item.file,
@@ -294,12 +365,13 @@ fn block_line(text: &str, ident: &str, labels: &[String]) -> Option<u32> {
 }
 
 /// `terraform.tfvars` then `*.auto.tfvars`, later files winning.
-fn tfvars(dir: &Path) -> BTreeMap<String, Expression> {
+fn tfvars(dir: &Path, root: &Root) -> BTreeMap<String, Expression> {
     let mut files = walk::direct_entries(dir, |p| walk::name_ends_with(p, ".auto.tfvars"));
     files.insert(0, dir.join("terraform.tfvars"));
     let mut out = BTreeMap::new();
     for f in files {
-        let Some(body) = std::fs::read_to_string(&f).ok().and_then(|t| hcl::parse(&t).ok()) else {
+        let text = root.read_text(&f, contained::MAX_BYTES).ok();
+        let Some(body) = text.and_then(|t| hcl::parse(&t).ok()) else {
             continue;
         };
         for a in body.attributes() {
@@ -338,6 +410,50 @@ fn definitions(ev: &Eval<'_>, found: &mut Discovery) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn file_reads_only_inside_the_repository() {
+        let tmp = tempfile::tempdir().unwrap();
+        let dir = tmp.path().join("repo/infra");
+        std::fs::create_dir_all(tmp.path().join("repo/.git")).unwrap();
+        std::fs::create_dir_all(&dir).unwrap();
+        std::fs::write(dir.join("name.txt"), "orders").unwrap();
+        std::fs::write(tmp.path().join("secret.txt"), "sekrit").unwrap();
+        std::fs::write(
+            dir.join("main.tf"),
+            "resource \"aws_sqs_queue\" \"in\" {\n  name = file(\"${path.module}/name.txt\")\n}\n\
+             resource \"aws_sqs_queue\" \"out\" {\n  name = file(\"../../secret.txt\")\n}\n\
+             resource \"aws_sqs_queue\" \"dev\" {\n  name = templatefile(\"/dev/zero\", {})\n}\n\
+             resource \"aws_sqs_queue\" \"gone\" {\n  name = file(\"missing.txt\")\n}\n",
+        )
+        .unwrap();
+        let mut found = Discovery::default();
+        read(&dir, &Pseudo::default(), &mut found);
+        let names: BTreeMap<&str, Option<&str>> = found
+            .definitions
+            .iter()
+            .map(|d| (d.id.as_str(), d.name.as_deref()))
+            .collect();
+        assert_eq!(names["aws_sqs_queue.in"], Some("orders"));
+        assert_eq!(names["aws_sqs_queue.out"], Some("*"));
+        assert_eq!(names["aws_sqs_queue.dev"], Some("*"));
+        assert_eq!(names["aws_sqs_queue.gone"], Some("*"));
+        let warnings: Vec<String> = found.diagnostics.iter().map(|d| d.one_line()).collect();
+        let main = dir.join("main.tf");
+        assert_eq!(
+            warnings,
+            [
+                format!(
+                    "warning: {}:5: file(\"../../secret.txt\") is outside the repository: not read [unsafe-path]",
+                    main.display()
+                ),
+                format!(
+                    "warning: {}:8: templatefile(\"/dev/zero\") is outside the repository: not read [unsafe-path]",
+                    main.display()
+                ),
+            ]
+        );
+    }
 
     #[test]
     fn indexed_block_headers_agree_with_scanning() {

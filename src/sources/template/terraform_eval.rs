@@ -6,13 +6,16 @@
 
 use std::cell::{Cell, RefCell};
 use std::collections::BTreeSet;
+use std::path::Path;
 
 use hcl::expr::{BinaryOperator, Operation, TraversalOperator};
 use hcl::template::{Element, Template};
 use hcl::{Expression, ObjectKey};
 use serde_json::{Map, Value, json};
 
-use super::terraform::{Item, Module, Project};
+use crate::sources::contained::{self, Refusal, Root};
+
+use super::terraform::{Item, Module, Project, Refused};
 
 const MAX_DEPTH: usize = 48;
 
@@ -83,6 +86,40 @@ impl<'a> Eval<'a> {
     /// Notes why a value is not known.
     pub fn note(&self, why: String) {
         self.notes.borrow_mut().insert(why);
+    }
+
+    /// The text of the file `file()`/`templatefile()` names (relative to the root
+    /// module, as `terraform` runs there): read only when it is a regular file inside the
+    /// repository; else a refusal is recorded for a warning, and `None`.
+    pub fn read_named_file(&self, function: &str, path: &str) -> Option<String> {
+        let base = &self.project.modules[0].dir;
+        let root = self.project.root.clone().unwrap_or_else(|| Root::of(base));
+        // `path.module` evaluates to the module's folder as found (`infra/api`); another
+        // relative path is Terraform's, relative to the root module.
+        let named = Path::new(path);
+        let full = if self.project.modules.iter().any(|m| named.starts_with(&m.dir)) {
+            named.to_path_buf()
+        } else {
+            base.join(named)
+        };
+        match root.read_text(&full, contained::MAX_BYTES) {
+            Ok(text) => Some(text),
+            // A file that is not there, or not text: a reason, as for any unknown value.
+            Err(refusal @ (Refusal::Missing | Refusal::NotText | Refusal::Unreadable(_))) => {
+                self.note(format!("{function}({path}) {refusal}"));
+                None
+            }
+            Err(refusal) => {
+                self.note(format!("{function}() of a file that was not read"));
+                self.project.refused.borrow_mut().insert(Refused {
+                    module: self.module,
+                    function: function.to_string(),
+                    path: path.to_string(),
+                    refusal: refusal.to_string(),
+                });
+                None
+            }
+        }
     }
 
     fn elsewhere(&self, module: usize) -> Eval<'a> {

@@ -1,7 +1,9 @@
 //! Terraform's built-in functions that name resources, evaluated offline: string
 //! building (`format`, `join`, `replace`...), collections (`merge`, `lookup`, `concat`,
 //! `element`...), encodings (`jsonencode`, `jsondecode`) and files (`file`,
-//! `templatefile`). An unknown function gives `*` with a note.
+//! `templatefile`, read only inside the repository through
+//! [`contained`](crate::sources::contained)). An unknown function (`filebase64`,
+//! `fileexists`...) gives `*` with a note, its file unread.
 
 use hcl::Expression;
 use serde_json::{Map, Value};
@@ -141,19 +143,10 @@ pub fn call(ev: &Eval<'_>, name: &str, args: &[Value], raw: &[Expression]) -> Va
         ),
         "jsonencode" => Value::String(arg(0).to_string()),
         "jsondecode" => serde_json::from_str(&text(&arg(0))).unwrap_or_else(|_| star()),
-        "file" => match std::fs::read_to_string(text(&arg(0))) {
-            Ok(s) => Value::String(s),
-            Err(_) => {
-                ev.note(format!("file({}) cannot be read", text(&arg(0))));
-                star()
-            }
-        },
-        "templatefile" => match std::fs::read_to_string(text(&arg(0))) {
-            Ok(s) => Value::String(template_vars(&s, &arg(1))),
-            Err(_) => {
-                ev.note(format!("templatefile({}) cannot be read", text(&arg(0))));
-                star()
-            }
+        "file" | "templatefile" => match ev.read_named_file(name, &text(&arg(0))) {
+            Some(s) if name == "file" => Value::String(s),
+            Some(s) => Value::String(template_vars(&s, &arg(1))),
+            None => star(),
         },
         _ => {
             let _ = raw;

@@ -130,6 +130,7 @@ fn function(
         function: &name,
         file: &item.file,
         line: item.line,
+        root: ev.project.root.as_ref(),
     };
     let warn = |message: String| {
         Diagnostic::warning(codes::MISSING_HANDLER, format!("{name}: {message}")).at(&item.file, item.line)

@@ -7,11 +7,12 @@ use serde_json::{Map, Value, json};
 use serde_norway::Value as Yaml;
 
 use crate::diagnostics::Diagnostic;
+use crate::sources::contained::{self, Refusal, Root};
 
 #[derive(Debug, thiserror::Error)]
 pub enum TemplateError {
-    #[error("{path}: cannot read: {source}")]
-    Read { path: String, source: std::io::Error },
+    #[error("{path}: the file {refusal}: not read")]
+    Read { path: String, refusal: Refusal },
     #[error("{path}: not valid YAML or JSON: {message}")]
     Parse {
         path: String,
@@ -24,8 +25,8 @@ impl TemplateError {
     /// The one-line `template-error` diagnostic, at the line of a syntax error.
     pub fn diagnostic(&self) -> Diagnostic {
         match self {
-            TemplateError::Read { path, source } => {
-                super::template_error(Path::new(path), None, format!("cannot read: {source}"))
+            TemplateError::Read { path, refusal } => {
+                super::template_error(Path::new(path), None, format!("the file {refusal}: not read"))
             }
             TemplateError::Parse { path, message, line } => {
                 super::template_error(Path::new(path), *line, format!("not valid YAML or JSON: {message}"))
@@ -68,11 +69,20 @@ const KNOWN_TAGS: &[&str] = &[
     "Transform",
 ];
 
+/// Reads a template found at `path`, inside the repository it is in.
 pub fn load(path: &Path) -> Result<Loaded, TemplateError> {
-    let text = std::fs::read_to_string(path).map_err(|source| TemplateError::Read {
-        path: path.display().to_string(),
-        source,
-    })?;
+    load_in(&Root::of(path), path)
+}
+
+/// Reads a template that must be a regular file under `root`, at most
+/// [`contained::MAX_BYTES`] long.
+pub fn load_in(root: &Root, path: &Path) -> Result<Loaded, TemplateError> {
+    let text = root
+        .read_text(path, contained::MAX_BYTES)
+        .map_err(|refusal| TemplateError::Read {
+            path: path.display().to_string(),
+            refusal,
+        })?;
     let mut tags = Vec::new();
     let value = parse_tags(&text, &mut tags).map_err(|(message, line)| TemplateError::Parse {
         path: path.display().to_string(),

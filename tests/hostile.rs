@@ -1,0 +1,465 @@
+//! A hostile pull request, driven through the real binary: definitions that name files
+//! outside the repository, devices and pseudo-files, links out of it, and values no
+//! resource name could be. A secret in the run's environment (and in a file beside the
+//! repository) must appear in no output format; each case asserts the exact warning and
+//! the exit code, and the run is killed (and fails) after 60 seconds or 4 GB.
+
+use std::io::Read as _;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+const CANARY: &str = "sekrit-canary-XYZ";
+const GUARD: Duration = Duration::from_secs(60);
+
+struct Run {
+    code: Option<i32>,
+    stdout: String,
+    stderr: String,
+}
+
+/// `leastpriv ARGS` from `cwd`, with the canary in its environment, under a 4 GB address
+/// space limit, killed after [`GUARD`].
+fn run(cwd: &Path, args: &[&str]) -> Run {
+    let mut child = Command::new("sh")
+        .arg("-c")
+        .arg("ulimit -v 4000000 && exec \"$0\" \"$@\"")
+        .arg(env!("CARGO_BIN_EXE_leastpriv"))
+        .args(args)
+        .current_dir(cwd)
+        .env("LEASTPRIV_TEST_SECRET", CANARY)
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("the leastpriv binary runs");
+    let drain = |mut r: Box<dyn std::io::Read + Send>| {
+        std::thread::spawn(move || {
+            let mut buf = Vec::new();
+            let _ = r.read_to_end(&mut buf);
+            String::from_utf8_lossy(&buf).into_owned()
+        })
+    };
+    let out = drain(Box::new(child.stdout.take().unwrap()));
+    let err = drain(Box::new(child.stderr.take().unwrap()));
+    let start = Instant::now();
+    let status = loop {
+        if let Some(s) = child.try_wait().unwrap() {
+            break s;
+        }
+        if start.elapsed() > GUARD {
+            let _ = child.kill();
+            let _ = child.wait();
+            panic!("leastpriv {args:?} ran past {GUARD:?} and was killed");
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    };
+    Run {
+        code: status.code(),
+        stdout: out.join().unwrap(),
+        stderr: err.join().unwrap(),
+    }
+}
+
+/// A repository (`repo/` with `.git`) in a tempdir, and beside it `outside.yml` holding
+/// the canary.
+fn repo(files: &[(&str, &str)]) -> (tempfile::TempDir, PathBuf) {
+    let tmp = tempfile::tempdir().unwrap();
+    let repo = tmp.path().join("repo");
+    std::fs::create_dir_all(repo.join(".git")).unwrap();
+    for (rel, text) in files {
+        let p = repo.join(rel);
+        std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+        std::fs::write(p, text).unwrap();
+    }
+    std::fs::write(tmp.path().join("outside.yml"), format!("SECRET: {CANARY}\n")).unwrap();
+    std::fs::write(tmp.path().join("outside.tpl"), format!("{CANARY}\n")).unwrap();
+    (tmp, repo)
+}
+
+const HANDLER: &str = "import os\nimport boto3\n\ns3 = boto3.client(\"s3\")\n\n\ndef handler(event, context):\n    return s3.get_object(Bucket=os.environ[\"BUCKET\"], Key=\"k\")\n";
+
+/// A Terraform root module in `repo/infra` whose function's `BUCKET` is `expr`.
+fn terraform(expr: &str) -> String {
+    format!(
+        "data \"archive_file\" \"fn\" {{\n  type        = \"zip\"\n  source_dir  = \"${{path.module}}/fn\"\n  output_path = \"fn.zip\"\n}}\n\n\
+         resource \"aws_lambda_function\" \"fn\" {{\n  function_name = \"orders\"\n  filename      = data.archive_file.fn.output_path\n  handler       = \"app.handler\"\n  runtime       = \"python3.12\"\n  role          = \"arn:aws:iam::123456789012:role/orders\"\n  environment {{\n    variables = {{\n      BUCKET = {expr}\n    }}\n  }}\n}}\n"
+    )
+}
+
+/// A Serverless service in `repo/svc` whose function's `BUCKET` is `value`.
+fn serverless(value: &str) -> String {
+    format!(
+        "service: shop\nprovider:\n  name: aws\n  runtime: python3.12\nfunctions:\n  orders:\n    handler: fn/app.handler\n    environment:\n      BUCKET: {value}\n"
+    )
+}
+
+/// Runs every output that matters on `path` (relative to `cwd`) and checks that none
+/// holds the canary (or `forbidden`), that each exits 0, and that stderr holds `warning`.
+/// Returns the JSON report.
+fn assert_contained(cwd: &Path, path: &str, warning: &str, forbidden: &[&str]) -> serde_json::Value {
+    let mut report = serde_json::Value::Null;
+    for args in [
+        &["generate", path, "--format", "json"][..],
+        &["generate", path, "--format", "markdown"],
+        &["generate", path, "--format", "policy"],
+        &["diff", path, "--format", "markdown"],
+        &["diff", path, "--format", "json"],
+        &["graph", path, "--format", "json"],
+    ] {
+        let r = run(cwd, args);
+        assert_eq!(r.code, Some(0), "{args:?}: {}", r.stderr);
+        for bad in [CANARY].iter().chain(forbidden) {
+            assert!(!r.stdout.contains(bad), "{args:?} printed {bad}:\n{}", r.stdout);
+            assert!(!r.stderr.contains(bad), "{args:?} warned {bad}:\n{}", r.stderr);
+        }
+        assert!(
+            r.stderr.lines().any(|l| l == warning),
+            "{args:?}: no line\n{warning}\nin\n{}",
+            r.stderr
+        );
+        if args[3] == "json" && args[0] == "generate" {
+            report = serde_json::from_str(&r.stdout).unwrap();
+        }
+    }
+    report
+}
+
+/// The resources granted `s3:GetObject` in a JSON report.
+fn get_object_resources(report: &serde_json::Value) -> Vec<String> {
+    report["functions"][0]["permissions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|p| p["action"] == "s3:GetObject")
+        .flat_map(|p| p["resources"].as_array().unwrap().iter())
+        .map(|r| r.as_str().unwrap().to_string())
+        .collect()
+}
+
+#[test]
+fn terraform_file_of_proc_self_environ_is_not_read() {
+    let (tmp, _) = repo(&[
+        ("infra/main.tf", &terraform("file(\"/proc/self/environ\")")),
+        ("infra/fn/app.py", HANDLER),
+    ]);
+    let report = assert_contained(
+        tmp.path(),
+        "repo/infra",
+        "warning: repo/infra/main.tf:15: file(\"/proc/self/environ\") is outside the repository: not read [unsafe-path]",
+        &["LEASTPRIV_TEST_SECRET", "PATH="],
+    );
+    assert_eq!(get_object_resources(&report), ["arn:aws:s3:::*/k"]);
+}
+
+#[test]
+fn terraform_file_of_dev_zero_is_not_read() {
+    let (tmp, _) = repo(&[
+        ("infra/main.tf", &terraform("file(\"/dev/zero\")")),
+        ("infra/fn/app.py", HANDLER),
+    ]);
+    assert_contained(
+        tmp.path(),
+        "repo/infra",
+        "warning: repo/infra/main.tf:15: file(\"/dev/zero\") is outside the repository: not read [unsafe-path]",
+        &[],
+    );
+}
+
+#[test]
+fn terraform_templatefile_out_of_the_repository_is_not_read() {
+    let (tmp, _) = repo(&[
+        (
+            "infra/main.tf",
+            &terraform("templatefile(\"${path.module}/../../outside.tpl\", {})"),
+        ),
+        ("infra/fn/app.py", HANDLER),
+    ]);
+    assert_contained(
+        tmp.path(),
+        "repo/infra",
+        "warning: repo/infra/main.tf:15: templatefile(\"repo/infra/../../outside.tpl\") is outside the repository: not read [unsafe-path]",
+        &[],
+    );
+}
+
+#[test]
+fn terraform_file_through_a_link_out_of_the_repository_is_not_read() {
+    for (link, target) in [
+        ("environ", PathBuf::from("/proc/self/environ")),
+        ("out", PathBuf::from("../../outside.tpl")),
+    ] {
+        let (tmp, repo) = repo(&[
+            (
+                "infra/main.tf",
+                &terraform(&format!("file(\"${{path.module}}/{link}\")")),
+            ),
+            ("infra/fn/app.py", HANDLER),
+        ]);
+        std::os::unix::fs::symlink(&target, repo.join("infra").join(link)).unwrap();
+        assert_contained(
+            tmp.path(),
+            "repo/infra",
+            &format!(
+                "warning: repo/infra/main.tf:15: file(\"repo/infra/{link}\") is outside the repository: not read [unsafe-path]"
+            ),
+            &["LEASTPRIV_TEST_SECRET"],
+        );
+    }
+}
+
+#[test]
+fn terraform_file_of_gits_own_config_is_not_read() {
+    // A CI checkout keeps its token in .git/config; cut out of the line, it looks like a name.
+    let expr = "trimprefix(trimspace(element(split(\"\\n\", file(\"${path.module}/../.git/config\")), 1)), \"extraheader = AUTHORIZATION: basic \")";
+    let (tmp, repo) = repo(&[("infra/main.tf", &terraform(expr)), ("infra/fn/app.py", HANDLER)]);
+    std::fs::write(
+        repo.join(".git/config"),
+        format!("[http \"https://github.com/\"]\n\textraheader = AUTHORIZATION: basic {CANARY}\n"),
+    )
+    .unwrap();
+    let report = assert_contained(
+        tmp.path(),
+        "repo/infra",
+        "warning: repo/infra/main.tf:15: file(\"repo/infra/../.git/config\") is in the repository's .git folder: not read [unsafe-path]",
+        &[],
+    );
+    assert_eq!(get_object_resources(&report), ["arn:aws:s3:::*/k"]);
+}
+
+#[test]
+fn a_tf_file_linked_out_of_the_repository_is_not_read() {
+    let (tmp, repo) = repo(&[("infra/main.tf", &terraform("\"media\"")), ("infra/fn/app.py", HANDLER)]);
+    std::os::unix::fs::symlink("/proc/self/environ", repo.join("infra/vars.tf")).unwrap();
+    assert_contained(
+        tmp.path(),
+        "repo/infra",
+        "warning: repo/infra/vars.tf: the file is outside the repository: not read [template-error]",
+        &["LEASTPRIV_TEST_SECRET"],
+    );
+}
+
+#[test]
+fn serverless_file_of_etc_passwd_is_not_read() {
+    let (tmp, _) = repo(&[
+        ("svc/serverless.yml", &serverless("${file(/etc/passwd)}")),
+        ("svc/fn/app.py", HANDLER),
+    ]);
+    let report = assert_contained(
+        tmp.path(),
+        "repo/svc",
+        "warning: repo/svc/serverless.yml:9: ${file(/etc/passwd)} is outside the repository: not read [unsafe-path]",
+        &["root:x:0:0", "/bin/"],
+    );
+    assert_eq!(get_object_resources(&report), ["arn:aws:s3:::*/k"]);
+}
+
+#[test]
+fn serverless_file_escaping_the_repository_is_not_read() {
+    let (tmp, _) = repo(&[
+        ("svc/serverless.yml", &serverless("${file(../../outside.yml):SECRET}")),
+        ("svc/fn/app.py", HANDLER),
+    ]);
+    assert_contained(
+        tmp.path(),
+        "repo/svc",
+        "warning: repo/svc/serverless.yml:9: ${file(../../outside.yml)} is outside the repository: not read [unsafe-path]",
+        &[],
+    );
+}
+
+#[test]
+fn serverless_file_of_dev_zero_is_not_read() {
+    let (tmp, _) = repo(&[
+        ("svc/serverless.yml", &serverless("${file(/dev/zero)}")),
+        ("svc/fn/app.py", HANDLER),
+    ]);
+    assert_contained(
+        tmp.path(),
+        "repo/svc",
+        "warning: repo/svc/serverless.yml:9: ${file(/dev/zero)} is outside the repository: not read [unsafe-path]",
+        &[],
+    );
+}
+
+#[test]
+fn serverless_file_inside_the_repository_is_still_read() {
+    let (tmp, _) = repo(&[
+        ("svc/serverless.yml", &serverless("${file(./env.yml):BUCKET}")),
+        ("svc/env.yml", "BUCKET: media-uploads\n"),
+        ("svc/fn/app.py", HANDLER),
+    ]);
+    let r = run(tmp.path(), &["generate", "repo/svc", "--format", "json"]);
+    assert_eq!(r.code, Some(0), "{}", r.stderr);
+    let report: serde_json::Value = serde_json::from_str(&r.stdout).unwrap();
+    assert_eq!(get_object_resources(&report), ["arn:aws:s3:::media-uploads/k"]);
+}
+
+#[test]
+fn a_nested_stack_template_out_of_the_repository_is_not_read() {
+    let kinds = [
+        ("AWS::Serverless::Application", "Location"),
+        ("AWS::CloudFormation::Stack", "TemplateURL"),
+    ];
+    for ((ty, key), location) in kinds
+        .iter()
+        .flat_map(|k| ["/dev/zero", "/proc/self/environ", "../../outside.yml"].map(|l| (k, l)))
+    {
+        let (tmp, _) = repo(&[(
+            "app/template.yaml",
+            &format!(
+                "AWSTemplateFormatVersion: '2010-09-09'\nTransform: AWS::Serverless-2016-10-31\nResources:\n  Child:\n    Type: {ty}\n    Properties:\n      {key}: {location}\n"
+            ),
+        )]);
+        let r = run(tmp.path(), &["generate", "repo/app", "--format", "json"]);
+        assert_eq!(r.code, Some(0), "{}", r.stderr);
+        assert!(
+            !r.stdout.contains(CANARY) && !r.stderr.contains(CANARY),
+            "{}{}",
+            r.stdout,
+            r.stderr
+        );
+        let line = format!(
+            "warning: repo/app/template.yaml:4: Child: nested stack {key} \"{location}\" is outside the repository: not read [unsafe-path]"
+        );
+        assert!(r.stderr.lines().any(|l| l == line), "{line}\n{}", r.stderr);
+    }
+}
+
+#[test]
+fn environment_values_no_resource_name_could_be_become_a_star() {
+    let huge = "a".repeat(5000);
+    for (value, why) in [
+        (format!("\"{CANARY}\\nsecond line\""), "a line break"),
+        (format!("\"{CANARY}\\0AWS_SECRET_ACCESS_KEY=x\""), "a NUL byte"),
+        (format!("\"{CANARY} and words\""), "whitespace"),
+        (format!("{CANARY}{huge}"), "5017 bytes, longer than the 1024-byte limit"),
+    ] {
+        let template = format!(
+            "AWSTemplateFormatVersion: '2010-09-09'\nTransform: AWS::Serverless-2016-10-31\nResources:\n  Orders:\n    Type: AWS::Serverless::Function\n    Properties:\n      CodeUri: fn/\n      Handler: app.handler\n      Runtime: python3.12\n      Environment:\n        Variables:\n          BUCKET: {value}\n"
+        );
+        let (tmp, _) = repo(&[("app/template.yaml", &template), ("app/fn/app.py", HANDLER)]);
+        let report = assert_contained(
+            tmp.path(),
+            "repo/app",
+            &format!(
+                "warning: repo/app/template.yaml:4: Orders: environment variable BUCKET: the value is not a plausible resource name or ARN ({why}): replaced by *, not shown [implausible-value]"
+            ),
+            &[&huge[..100]],
+        );
+        assert_eq!(get_object_resources(&report), ["arn:aws:s3:::*/k"], "{why}");
+    }
+}
+
+/// A SAM function in `repo/app` with its code at `code_uri`.
+fn sam(code_uri: &str) -> String {
+    format!(
+        "AWSTemplateFormatVersion: '2010-09-09'\nTransform: AWS::Serverless-2016-10-31\nResources:\n  Orders:\n    Type: AWS::Serverless::Function\n    Properties:\n      CodeUri: {code_uri}\n      Handler: app.handler\n      Runtime: python3.12\n"
+    )
+}
+
+/// Code outside the repository that names the canary as its bucket.
+const OUTSIDE_CODE: &str = "import boto3\n\n\ndef handler(event, context):\n    return boto3.client(\"s3\").get_object(Bucket=\"sekrit-canary-XYZ\", Key=\"k\")\n";
+
+#[test]
+fn a_handler_file_linked_out_of_the_repository_is_not_read() {
+    let (tmp, repo) = repo(&[("app/template.yaml", &sam("fn/")), ("app/fn/other.txt", "")]);
+    std::fs::write(tmp.path().join("outside.py"), OUTSIDE_CODE).unwrap();
+    std::os::unix::fs::symlink("../../../outside.py", repo.join("app/fn/app.py")).unwrap();
+    assert_contained(
+        tmp.path(),
+        "repo/app",
+        "warning: repo/app/template.yaml:4: Orders: handler file repo/app/fn/app.py is outside the repository: not read [unsafe-path]",
+        &[],
+    );
+}
+
+#[test]
+fn a_code_folder_out_of_the_repository_is_not_read() {
+    let (tmp, _) = repo(&[("app/template.yaml", &sam("../../code/"))]);
+    std::fs::create_dir_all(tmp.path().join("code")).unwrap();
+    std::fs::write(tmp.path().join("code/app.py"), OUTSIDE_CODE).unwrap();
+    assert_contained(
+        tmp.path(),
+        "repo/app",
+        "warning: repo/app/template.yaml:4: Orders: code folder repo/app/../../code is outside the repository: not read [unsafe-path]",
+        &[],
+    );
+}
+
+#[test]
+fn a_terraform_module_out_of_the_repository_is_not_read() {
+    let main = format!(
+        "{}\nmodule \"evil\" {{\n  source = \"../../outside_mod\"\n}}\n",
+        terraform("\"media\"")
+    );
+    let (tmp, _) = repo(&[("infra/main.tf", &main), ("infra/fn/app.py", HANDLER)]);
+    std::fs::create_dir_all(tmp.path().join("outside_mod/fn")).unwrap();
+    std::fs::write(
+        tmp.path().join("outside_mod/main.tf"),
+        terraform(&format!("\"{CANARY}\"")),
+    )
+    .unwrap();
+    std::fs::write(tmp.path().join("outside_mod/fn/app.py"), HANDLER).unwrap();
+    assert_contained(
+        tmp.path(),
+        "repo/infra",
+        "warning: repo/infra/main.tf:20: module evil: source \"../../outside_mod\" is outside the repository: not read [unsafe-path]",
+        &[],
+    );
+}
+
+#[test]
+fn a_service_file_linked_to_proc_is_not_read() {
+    let (tmp, repo) = repo(&[("svc/fn/app.py", HANDLER)]);
+    std::os::unix::fs::symlink("/proc/self/environ", repo.join("svc/serverless.yml")).unwrap();
+    let r = run(tmp.path(), &["generate", "repo/svc", "--format", "json"]);
+    assert!(
+        !r.stdout.contains(CANARY) && !r.stderr.contains(CANARY),
+        "{}{}",
+        r.stdout,
+        r.stderr
+    );
+    assert!(
+        r.stderr
+            .lines()
+            .any(|l| l
+                == "warning: repo/svc/serverless.yml: the file is outside the repository: not read [template-error]"),
+        "{}",
+        r.stderr
+    );
+}
+
+#[test]
+fn current_policies_from_a_device_are_refused_quickly() {
+    let (tmp, _) = repo(&[("app/template.yaml", &sam("fn/")), ("app/fn/app.py", HANDLER)]);
+    let r = run(tmp.path(), &["diff", "repo/app", "--current", "/dev/zero"]);
+    assert_eq!(r.code, Some(2), "{}", r.stderr);
+    assert!(
+        r.stderr.contains("is a kernel pseudo-file, not a regular file"),
+        "{}",
+        r.stderr
+    );
+}
+
+#[test]
+fn without_git_a_nested_stack_may_name_code_anywhere_under_the_path() {
+    let tmp = tempfile::tempdir().unwrap();
+    let app = tmp.path().join("app");
+    for (rel, text) in [
+        (
+            "template.yaml",
+            "AWSTemplateFormatVersion: '2010-09-09'\nTransform: AWS::Serverless-2016-10-31\nResources:\n  Child:\n    Type: AWS::Serverless::Application\n    Properties:\n      Location: stacks/child.yaml\n".to_string(),
+        ),
+        ("stacks/child.yaml", sam("../src/")),
+        ("src/app.py", HANDLER.to_string()),
+    ] {
+        std::fs::create_dir_all(app.join(rel).parent().unwrap()).unwrap();
+        std::fs::write(app.join(rel), text).unwrap();
+    }
+    let r = run(tmp.path(), &["generate", "app", "--format", "json"]);
+    assert_eq!(r.code, Some(0), "{}", r.stderr);
+    assert!(!r.stderr.contains("unsafe-path"), "{}", r.stderr);
+    let report: serde_json::Value = serde_json::from_str(&r.stdout).unwrap();
+    assert_eq!(get_object_resources(&report), ["arn:aws:s3:::${env:BUCKET}/k"]);
+}
