@@ -144,10 +144,6 @@ fn analyze_parsed(
     }
     calls::unsent_commands(&ev, &news, &mut found);
 
-    diagnostics.append(&mut found.diagnostics);
-    diagnostics.sort();
-    diagnostics.dedup();
-
     // Per handler, only the calls it reaches; what only a neighbour reaches is dropped,
     // what no handler reaches is kept as unreachable.
     let entry_path = entries.first().map(|f| parsed[*f].path.clone()).unwrap_or_default();
@@ -168,6 +164,19 @@ fn analyze_parsed(
             let mut diags = diagnostics.clone();
             let roots = graph.roots(entries, reach::Entry::of(*h), &entry_path, &mut diags);
             let reach = graph.reach(roots, &parsed, &mut diags);
+            // A warning about code only a neighbouring handler runs is not this one's.
+            for d in &found.diagnostics {
+                let place = d.file.as_ref().zip(d.line).and_then(|(path, line)| {
+                    let file = parsed.iter().position(|p| &p.path == path)?;
+                    Some((file, parsed[file].line_start(line)?))
+                });
+                let neighbours = place.is_some_and(|(file, node)| {
+                    graph.status(file, node, &reach, &any, &parsed) == reach::Status::Neighbour
+                });
+                if !neighbours {
+                    diags.push(d.clone());
+                }
+            }
             let mut calls = Vec::new();
             for ((call, (file, _, _)), node) in found.calls.iter().zip(&found.origins).zip(&places) {
                 let status = match node {

@@ -59,6 +59,15 @@ impl ParsedFile {
     pub fn text(&self, node: Node<'_>) -> &str {
         syntax::text(node, &self.source)
     }
+
+    /// The innermost node at the first non-blank character of a 1-based line.
+    pub fn line_start(&self, line: u32) -> Option<Node<'_>> {
+        let row = usize::try_from(line.checked_sub(1)?).ok()?;
+        let text = self.source.lines().nth(row)?;
+        let column = text.len() - text.trim_start().len();
+        let at = tree_sitter::Point { row, column };
+        self.root().descendant_for_point_range(at, at)
+    }
 }
 
 /// Reads and parses `path`; `None` (with a warning) when it cannot be analysed at all.

@@ -8,7 +8,7 @@
 //! name. Top-level code runs for every handler. Each reached body keeps what reached
 //! it, so a call's chain can be shown.
 
-use std::collections::{BTreeSet, HashMap, VecDeque};
+use std::collections::{BTreeMap, BTreeSet, HashMap, VecDeque};
 
 use tree_sitter::Node;
 
@@ -71,7 +71,7 @@ pub struct Graph {
     /// The line each owner's first part starts on (a handler's place in a chain).
     owner_lines: HashMap<(FileId, Owner), u32>,
     /// Owners each file defines.
-    owners: HashMap<FileId, BTreeSet<Owner>>,
+    owners: BTreeMap<FileId, BTreeSet<Owner>>,
     /// Names each file exports.
     exported: HashMap<FileId, BTreeSet<String>>,
     /// Files defining each name / member.
@@ -83,6 +83,8 @@ pub struct Graph {
     /// Per file: the local modules its specifiers name.
     links: Vec<HashMap<String, FileId>>,
     dynamic: HashMap<Key, Vec<Dynamic>>,
+    /// `export * from "./m"`: the modules each file re-exports whole.
+    star_exports: HashMap<FileId, Vec<FileId>>,
     files: usize,
 }
 
@@ -191,6 +193,19 @@ impl Graph {
                     self.region(file, parsed, value, owner);
                 } else {
                     let from_module = stmt.child_by_field_name("source").is_some();
+                    // `export * from "./impl"`: the handler may be any of its exports.
+                    let star = syntax::named_children(stmt)
+                        .iter()
+                        .all(|c| c.kind() == STRING || c.kind() == "comment");
+                    if from_module && star {
+                        let target = stmt
+                            .child_by_field_name("source")
+                            .map(|s| syntax::string_value(s, &parsed.source))
+                            .and_then(|spec| self.links.get(file).and_then(|l| l.get(&spec)).copied());
+                        if let Some(t) = target {
+                            self.star_exports.entry(file).or_default().push(t);
+                        }
+                    }
                     for clause in syntax::named_children(stmt)
                         .into_iter()
                         .filter(|c| c.kind() == EXPORT_CLAUSE)
@@ -368,8 +383,8 @@ impl Graph {
                             match name {
                                 Some(name) => {
                                     self.export(file, &name);
-                                    // `require("./m")` takes the whole object.
-                                    let whole = self.own(file, Owner::Name("default".into()));
+                                    // A `require("./m")` whose object is used whole.
+                                    let whole = self.own(file, Owner::Name(WHOLE.into()));
                                     self.edge(whole, Key::Owned(file, Owner::Name(name.clone())));
                                     let owner = self.own(file, Owner::Name(name));
                                     let part = if member.kind() == PAIR {
@@ -504,9 +519,20 @@ impl Graph {
                     }
                 }
                 CALL_EXPRESSION => {
-                    // `require("./m")` yields what `m` exports as a whole.
+                    // `require("./m")` yields what `m` exports: its callable or value
+                    // export, and every member of an exported object unless the result
+                    // is bound to a name (`const m = require("./m")`), whose uses say
+                    // which members run (`m.save()`).
                     if let Some(target) = self.required_module(file, parsed, n) {
                         self.edge(current.clone(), Key::Owned(target, Owner::Name("default".into())));
+                        let bound = n.parent().is_some_and(|p| {
+                            p.kind() == VARIABLE_DECLARATOR
+                                && p.child_by_field_name("name")
+                                    .is_some_and(|name| name.kind() == IDENTIFIER)
+                        });
+                        if !bound {
+                            self.edge(current.clone(), Key::Owned(target, Owner::Name(WHOLE.into())));
+                        }
                     }
                     if let Some(callee) = n.child_by_field_name("function").map(syntax::unwrap_expr)
                         && callee.kind() == SUBSCRIPT_EXPRESSION
@@ -576,8 +602,18 @@ impl Graph {
         match (entry, entries.first()) {
             (Entry::Symbol(name), Some(f)) => {
                 let owner = Owner::Name(name.to_string());
+                let starred: Vec<FileId> = self
+                    .star_exports
+                    .get(f)
+                    .into_iter()
+                    .flatten()
+                    .copied()
+                    .filter(|t| self.owners.get(t).is_some_and(|o| o.contains(&owner)))
+                    .collect();
                 if self.owners.get(f).is_some_and(|o| o.contains(&owner)) {
                     out.push(Key::Owned(*f, owner));
+                } else if !starred.is_empty() {
+                    out.extend(starred.into_iter().map(|t| Key::Owned(t, owner.clone())));
                 } else if self.exported.get(f).is_some_and(|e| e.contains("default")) {
                     // `module.exports = handlers`: the member of what it exports.
                     out.push(Key::Owned(*f, Owner::Name("default".into())));
@@ -720,9 +756,9 @@ impl Graph {
 /// A class member with decorators of its own, or in a class that has some.
 fn is_decorated_member(member: Node<'_>) -> bool {
     let has_decorator = |n: Node<'_>| {
-        let mut cursor = n.walk();
-        let found = n.children(&mut cursor).any(|c| c.kind() == DECORATOR);
-        found
+        (0..n.child_count())
+            .filter_map(|i| n.child(i))
+            .any(|c| c.kind() == DECORATOR)
     };
     let member = match member.parent() {
         Some(p) if matches!(p.kind(), FIELD_DEFINITION | PUBLIC_FIELD_DEFINITION) => p,
@@ -753,6 +789,8 @@ fn enclosing_function(node: Node<'_>) -> Option<Node<'_>> {
 
 const EXPRESSION_STATEMENT_KIND: &str = "expression_statement";
 const DECORATOR: &str = "decorator";
+/// The owner of every member of `module.exports = { ... }` taken as one value.
+const WHOLE: &str = "*module.exports";
 
 /// Text without whitespace (`module . exports` → `module.exports`).
 fn compact(text: &str) -> String {

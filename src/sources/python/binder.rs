@@ -306,7 +306,15 @@ impl<'t> Builder<'_, 't> {
             k::ATTRIBUTE => self.scope(scope).attributes.push(node),
             k::IDENTIFIER => {
                 let name = self.text(node).to_string();
-                self.scope(scope).refs.insert(name);
+                // `x.name`: a method or another module's function, not a local name.
+                let is_attribute = node.parent().is_some_and(|p| {
+                    p.kind() == k::ATTRIBUTE && p.child_by_field_name("attribute").is_some_and(|a| a.id() == node.id())
+                });
+                if is_attribute {
+                    self.scope(scope).attr_refs.insert(name);
+                } else {
+                    self.scope(scope).refs.insert(name);
+                }
             }
             _ => {}
         }
