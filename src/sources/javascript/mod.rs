@@ -153,11 +153,6 @@ fn analyze_parsed(
         all_roots.extend(graph.roots(entries, reach::Entry::of(*h), &entry_path, &mut ignored));
     }
     let any = graph.reach(all_roots, &parsed, &mut ignored);
-    let places: Vec<Option<Node<'_>>> = found
-        .origins
-        .iter()
-        .map(|(f, start, end)| parsed[*f].root().descendant_for_byte_range(*start, *end))
-        .collect();
     handlers
         .iter()
         .map(|h| {
@@ -170,19 +165,16 @@ fn analyze_parsed(
                     let file = parsed.iter().position(|p| &p.path == path)?;
                     Some((file, parsed[file].line_start(line)?))
                 });
-                let neighbours = place.is_some_and(|(file, node)| {
-                    graph.status(file, node, &reach, &any, &parsed) == reach::Status::Neighbour
+                let neighbours = place.is_some_and(|(file, at)| {
+                    graph.status(file, at, &reach, &any, &parsed) == reach::Status::Neighbour
                 });
                 if !neighbours {
                     diags.push(d.clone());
                 }
             }
             let mut calls = Vec::new();
-            for ((call, (file, _, _)), node) in found.calls.iter().zip(&found.origins).zip(&places) {
-                let status = match node {
-                    Some(n) => graph.status(*file, *n, &reach, &any, &parsed),
-                    None => reach::Status::Live(Vec::new()),
-                };
+            for (call, (file, start, _)) in found.calls.iter().zip(&found.origins) {
+                let status = graph.status(*file, *start, &reach, &any, &parsed);
                 let mut call = call.clone();
                 match status {
                     reach::Status::Live(path) => call.path = path,

@@ -60,13 +60,17 @@ impl ParsedFile {
         syntax::text(node, &self.source)
     }
 
-    /// The innermost node at the first non-blank character of a 1-based line.
-    pub fn line_start(&self, line: u32) -> Option<Node<'_>> {
+    /// The byte offset of the first non-blank character of a 1-based line.
+    pub fn line_start(&self, line: u32) -> Option<usize> {
         let row = usize::try_from(line.checked_sub(1)?).ok()?;
-        let text = self.source.lines().nth(row)?;
-        let column = text.len() - text.trim_start().len();
-        let at = tree_sitter::Point { row, column };
-        self.root().descendant_for_point_range(at, at)
+        let mut offset = 0;
+        for (i, text) in self.source.split_inclusive('\n').enumerate() {
+            if i == row {
+                return Some(offset + (text.len() - text.trim_start().len()));
+            }
+            offset += text.len();
+        }
+        None
     }
 }
 
