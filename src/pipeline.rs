@@ -2,7 +2,7 @@
 //! gather evidence, resolve it through the graph, synthesise policies.
 
 use std::collections::BTreeMap;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use rayon::prelude::*;
 
@@ -97,11 +97,18 @@ pub fn run_with_progress(
     }
     // The config's declarations inform the rules, not the graph of what templates declare.
     let encrypted = EncryptedResources::new(definitions.iter().chain(&config.declared));
-    let facts = analyse_code(&specs, catalog);
-    let mut functions: Vec<FunctionResult> = specs
+    let mut functions: Vec<FunctionResult> = by_code(specs)
         .into_par_iter()
-        .zip(facts)
-        .map(|(spec, facts)| analyse(spec, facts, config, catalog, &encrypted))
+        .flat_map_iter(|((root, files), members)| {
+            // Each function's facts become its needs as soon as its group is analysed:
+            // the facts of the whole run are never held at once.
+            let facts = analyse_code(&root, &files, &members, catalog);
+            members
+                .into_iter()
+                .zip(facts)
+                .map(|(spec, facts)| analyse(spec, facts, config, catalog, &encrypted))
+                .collect::<Vec<_>>()
+        })
         .collect();
     functions.sort_by(|a, b| a.spec.name.cmp(&b.spec.name).then(a.spec.path.cmp(&b.spec.path)));
     let observed = cloudtrail::apply(&mut functions, config, catalog, &encrypted, progress)?.map(|(summary, diags)| {
@@ -127,45 +134,42 @@ fn code_root(spec: &FunctionSpec) -> PathBuf {
     }
 }
 
-/// Each function's code facts, in `specs` order. Functions whose handlers share files
-/// (`users.create`, `users.remove`) are analysed together: the files are parsed once,
-/// and each handler keeps only the calls it reaches.
-fn analyse_code(specs: &[FunctionSpec], catalog: &Catalog) -> Vec<CodeFacts> {
-    type Key = (bool, PathBuf, Vec<PathBuf>);
-    let mut groups: BTreeMap<Key, Vec<(usize, Option<String>)>> = BTreeMap::new();
-    for (i, spec) in specs.iter().enumerate() {
-        let (py, js): (Vec<PathBuf>, Vec<PathBuf>) = spec
-            .files
-            .iter()
-            .cloned()
-            .partition(|f| Language::from_path(f) == Some(Language::Python));
-        let root = code_root(spec);
-        for (python, files) in [(true, py), (false, js)] {
-            if !files.is_empty() {
-                groups
-                    .entry((python, root.clone(), files))
-                    .or_default()
-                    .push((i, spec.handler.clone()));
-            }
-        }
+/// Functions grouped by the code they share (the same root and files): handlers of one
+/// file (`users.create`, `users.remove`) are analysed together.
+fn by_code(specs: Vec<FunctionSpec>) -> BTreeMap<(PathBuf, Vec<PathBuf>), Vec<FunctionSpec>> {
+    let mut groups: BTreeMap<(PathBuf, Vec<PathBuf>), Vec<FunctionSpec>> = BTreeMap::new();
+    for spec in specs {
+        groups
+            .entry((code_root(&spec), spec.files.clone()))
+            .or_default()
+            .push(spec);
     }
-    let analysed: Vec<(usize, CodeFacts)> = groups
-        .into_par_iter()
-        .flat_map_iter(|((python, root, files), members)| {
-            let handlers: Vec<Option<&str>> = members.iter().map(|(_, h)| h.as_deref()).collect();
-            let facts = if python {
-                python::analyze_handlers(&root, &files, &handlers, catalog)
-            } else {
-                javascript::analyze_handlers(&root, &files, &handlers, catalog)
-            };
-            members.into_iter().map(|(i, _)| i).zip(facts).collect::<Vec<_>>()
-        })
-        .collect();
-    let mut out = vec![CodeFacts::default(); specs.len()];
-    for (i, f) in analysed {
-        out[i].calls.extend(f.calls);
-        out[i].diagnostics.extend(f.diagnostics);
-        out[i].files.extend(f.files);
+    groups
+}
+
+/// The code facts of functions sharing `files`, one per function in order: the files
+/// are parsed once, and each handler keeps only the calls it reaches.
+fn analyse_code(root: &Path, files: &[PathBuf], members: &[FunctionSpec], catalog: &Catalog) -> Vec<CodeFacts> {
+    let handlers: Vec<Option<&str>> = members.iter().map(|s| s.handler.as_deref()).collect();
+    let (py, js): (Vec<PathBuf>, Vec<PathBuf>) = files
+        .iter()
+        .cloned()
+        .partition(|f| Language::from_path(f) == Some(Language::Python));
+    let mut out = vec![CodeFacts::default(); members.len()];
+    for (python, files) in [(true, py), (false, js)] {
+        if files.is_empty() {
+            continue;
+        }
+        let facts = if python {
+            python::analyze_handlers(root, &files, &handlers, catalog)
+        } else {
+            javascript::analyze_handlers(root, &files, &handlers, catalog)
+        };
+        for (o, f) in out.iter_mut().zip(facts) {
+            o.calls.extend(f.calls);
+            o.diagnostics.extend(f.diagnostics);
+            o.files.extend(f.files);
+        }
     }
     out
 }

@@ -232,6 +232,28 @@ fn a_warning_about_a_neighbours_code_stays_with_the_neighbour() {
 }
 
 #[test]
+fn one_call_place_reached_many_ways_is_one_piece_of_evidence() {
+    // A bundle's one line holds many functions, each reached its own way.
+    let dir = tempfile::tempdir().unwrap();
+    let mut line = String::from("const AWS=require('aws-sdk');const s3=new AWS.S3();");
+    for i in 0..50 {
+        line.push_str(&format!(
+            "function f{i}(k){{return s3.getObject({{Bucket:'b',Key:k}}).promise()}}"
+        ));
+    }
+    std::fs::write(dir.path().join("index.js"), line).unwrap();
+    let r = json(&leastpriv(&[
+        "generate",
+        dir.path().join("index.js").to_str().unwrap(),
+        "--format",
+        "json",
+    ]));
+    let permissions = r["functions"][0]["permissions"].as_array().unwrap().clone();
+    let get = permissions.iter().find(|p| p["action"] == "s3:GetObject").unwrap();
+    assert_eq!(get["evidence"].as_array().unwrap().len(), 1, "{get}");
+}
+
+#[test]
 fn the_graph_links_each_handler_to_the_code_it_reaches() {
     let out = leastpriv(&["graph", &app("sls-node"), "--format", "json"]);
     assert!(out.status.success(), "{}", stderr(&out));

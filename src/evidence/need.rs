@@ -47,8 +47,8 @@ pub enum Evidence {
         #[serde(skip_serializing_if = "std::ops::Not::not")]
         unreachable: bool,
         /// The chain from the handler to the function holding the call.
-        #[serde(skip_serializing_if = "Vec::is_empty")]
-        path: Vec<crate::sources::Hop>,
+        #[serde(skip_serializing_if = "Chain::is_empty")]
+        path: Chain,
         /// Why this action, when a rule beyond the operation's own action added it.
         #[serde(skip_serializing_if = "Option::is_none")]
         reason: Option<String>,
@@ -65,6 +65,43 @@ pub enum Evidence {
     Platform {
         reason: String,
     },
+}
+
+/// How a handler reaches a call: an explanation of the evidence, not part of what it
+/// is. Two pieces of evidence for one call reached two ways are one (the first chain is
+/// kept), so a line reached from thousands of functions is one piece of evidence.
+#[derive(Debug, Clone, Default, Serialize)]
+#[serde(transparent)]
+pub struct Chain(pub Vec<crate::sources::Hop>);
+
+impl Chain {
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    pub fn iter(&self) -> std::slice::Iter<'_, crate::sources::Hop> {
+        self.0.iter()
+    }
+}
+
+impl PartialEq for Chain {
+    fn eq(&self, _: &Chain) -> bool {
+        true
+    }
+}
+
+impl Eq for Chain {}
+
+impl PartialOrd for Chain {
+    fn partial_cmp(&self, other: &Chain) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+impl Ord for Chain {
+    fn cmp(&self, _: &Chain) -> std::cmp::Ordering {
+        std::cmp::Ordering::Equal
+    }
 }
 
 /// The condition under which a need holds, when the request always carries it: a KMS

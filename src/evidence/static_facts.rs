@@ -66,7 +66,7 @@ pub fn needs_of_call(call: &SdkCall, catalog: &Catalog, out: &mut Vec<Need>, dia
         call: call.call.clone(),
         operation: operation.clone(),
         unreachable: call.unreachable,
-        path: call.path.clone(),
+        path: crate::evidence::need::Chain(call.path.clone()),
         reason,
     };
 

@@ -20,7 +20,7 @@ fn need(action: &str, resources: &[&str], origin: Origin) -> Permission {
             call: "x".into(),
             operation: "x.Y".into(),
             unreachable: false,
-            path: Vec::new(),
+            path: Default::default(),
             reason: None,
         }],
         possible: None,

@@ -168,6 +168,28 @@ impl SdkCall {
         }
     }
 
+    /// Orders calls as their derived order does, leaving out the chain that reaches
+    /// them: two calls equal here are one call reached two ways.
+    pub fn cmp_place(&self, other: &SdkCall) -> std::cmp::Ordering {
+        fn key(c: &SdkCall) -> impl Ord + '_ {
+            (
+                &c.service,
+                &c.operation,
+                &c.params,
+                c.open_params,
+                &c.elements,
+                &c.via,
+                c.possible,
+                c.foreign_credentials,
+                c.unreachable,
+                &c.file,
+                c.line,
+                &c.call,
+            )
+        }
+        key(self).cmp(&key(other))
+    }
+
     pub fn param(&self, member: &str) -> Option<&[Hint]> {
         self.params.get(member).map(Vec::as_slice)
     }

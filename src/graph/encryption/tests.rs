@@ -33,7 +33,7 @@ fn static_need(action: &str, arn: &str, operation: &str) -> Need {
             call: "client.call".into(),
             operation: operation.into(),
             unreachable: false,
-            path: Vec::new(),
+            path: Default::default(),
             reason: None,
         },
     }

@@ -115,7 +115,7 @@ fn need() -> impl Strategy<Value = Need> {
                         call: "c".into(),
                         operation: "s.Op".into(),
                         unreachable: false,
-                        path: Vec::new(),
+                        path: Default::default(),
                         reason: None,
                     },
                 ),

@@ -22,7 +22,7 @@ fn static_need(action: &str, arn: &str, line: u32) -> Need {
             call: "client.call".into(),
             operation: "svc.Op".into(),
             unreachable: false,
-            path: Vec::new(),
+            path: Default::default(),
             reason: None,
         },
     }

@@ -153,9 +153,19 @@ fn analyze_parsed(
         all_roots.extend(graph.roots(entries, reach::Entry::of(*h), &entry_path, &mut ignored));
     }
     let any = graph.reach(all_roots, &parsed, &mut ignored);
+    let found_calls = std::mem::take(&mut found.calls);
+    let mut spare = Some(found_calls);
+    let last = handlers.len().saturating_sub(1);
     handlers
         .iter()
-        .map(|h| {
+        .enumerate()
+        .map(|(i, h)| {
+            // The last handler takes the calls; the others copy them.
+            let all_calls: Vec<SdkCall> = if i == last {
+                spare.take().unwrap_or_default()
+            } else {
+                spare.clone().unwrap_or_default()
+            };
             let mut diags = diagnostics.clone();
             let roots = graph.roots(entries, reach::Entry::of(*h), &entry_path, &mut diags);
             let reach = graph.reach(roots, &parsed, &mut diags);
@@ -173,9 +183,8 @@ fn analyze_parsed(
                 }
             }
             let mut calls = Vec::new();
-            for (call, (file, start, _)) in found.calls.iter().zip(&found.origins) {
+            for (mut call, (file, start, _)) in all_calls.into_iter().zip(&found.origins) {
                 let status = graph.status(*file, *start, &reach, &any, &parsed);
-                let mut call = call.clone();
                 match status {
                     reach::Status::Live(path) => call.path = path,
                     reach::Status::Neighbour => continue,
@@ -305,7 +314,9 @@ fn unknown_packages(
 /// Sorted by place, duplicates removed; a call seen both with and without foreign
 /// credentials keeps the function's own (it may run with them).
 fn tidy(calls: Vec<SdkCall>) -> Vec<SdkCall> {
-    let mut merged: BTreeMap<SdkCall, bool> = BTreeMap::new();
+    // One call per place: the chains that reach it differ only in how (a bundle's one
+    // line reached from 40,000 functions keeps one chain, the shortest).
+    let mut merged: BTreeMap<SdkCall, (bool, Vec<crate::sources::Hop>)> = BTreeMap::new();
     for mut c in calls {
         for hints in c.params.values_mut() {
             hints.sort();
@@ -313,12 +324,22 @@ fn tidy(calls: Vec<SdkCall>) -> Vec<SdkCall> {
         }
         let foreign = c.foreign_credentials;
         c.foreign_credentials = false;
-        merged.entry(c).and_modify(|f| *f &= foreign).or_insert(foreign);
+        let path = std::mem::take(&mut c.path);
+        merged
+            .entry(c)
+            .and_modify(|(f, p)| {
+                *f &= foreign;
+                if (path.len(), &path) < (p.len(), &*p) {
+                    *p = path.clone();
+                }
+            })
+            .or_insert((foreign, path));
     }
     let mut out: Vec<SdkCall> = merged
         .into_iter()
-        .map(|(mut c, foreign)| {
+        .map(|(mut c, (foreign, path))| {
             c.foreign_credentials = foreign;
+            c.path = path;
             c
         })
         .collect();

@@ -126,7 +126,33 @@ impl<'a> Entry<'a> {
 /// What one entry reaches.
 #[derive(Debug, Default)]
 pub struct Reach {
-    from: HashMap<Key, Option<Key>>,
+    /// Each reached key once, in the order reached, with the index of what reached it.
+    keys: Vec<(Key, Option<u32>)>,
+    index: HashMap<Key, u32>,
+}
+
+impl Reach {
+    fn contains(&self, key: &Key) -> bool {
+        self.index.contains_key(key)
+    }
+
+    /// What reached `key`, when something did (not a root).
+    fn parent(&self, key: &Key) -> Option<&Key> {
+        let i = *self.index.get(key)?;
+        let p = self.keys[i as usize].1?;
+        Some(&self.keys[p as usize].0)
+    }
+
+    /// Marks `key` reached from `parent`; its index when it is new.
+    fn discover(&mut self, key: Key, parent: Option<u32>) -> Option<u32> {
+        if self.index.contains_key(&key) {
+            return None;
+        }
+        let i = u32::try_from(self.keys.len()).unwrap_or(u32::MAX);
+        self.index.insert(key.clone(), i);
+        self.keys.push((key, parent));
+        Some(i)
+    }
 }
 
 /// Where a call sits with respect to one handler.
@@ -170,7 +196,11 @@ impl Graph {
     }
 
     fn edge(&mut self, from: Key, to: Key) {
-        self.edges.entry(from).or_default().push(to);
+        let list = self.edges.entry(from).or_default();
+        // A name used many times in a row in one body is one edge.
+        if list.last() != Some(&to) {
+            list.push(to);
+        }
     }
 
     fn own(&mut self, file: FileId, owner: Owner) -> Key {
@@ -698,16 +728,13 @@ impl Graph {
     /// Everything `roots` reach; a computed member of the module's own exports or of a
     /// local module (`handlers[event.type]()`) reaches all of them, with a warning.
     pub fn reach(&self, roots: Vec<Key>, files: &[ParsedFile], diags: &mut Vec<Diagnostic>) -> Reach {
-        let mut from: HashMap<Key, Option<Key>> = HashMap::new();
-        let mut queue: VecDeque<(Key, Option<Key>)> = roots.into_iter().map(|r| (r, None)).collect();
+        // Breadth first, each key marked when first found: it keeps its shortest chain.
+        let mut reach = Reach::default();
+        let mut queue: VecDeque<u32> = roots.into_iter().filter_map(|r| reach.discover(r, None)).collect();
         // Methods whose name was used before their class was reached: class → (use, body).
-        let mut waiting: HashMap<Key, Vec<(Key, Key)>> = HashMap::new();
-        while let Some((key, parent)) = queue.pop_front() {
-            if from.contains_key(&key) {
-                continue;
-            }
-            from.insert(key.clone(), parent);
-            let via = Some(key.clone());
+        let mut waiting: HashMap<Key, Vec<(u32, Key)>> = HashMap::new();
+        while let Some(at) = queue.pop_front() {
+            let key = reach.keys[at as usize].0.clone();
             let mut next: Vec<Key> = self.edges.get(&key).cloned().unwrap_or_default();
             match &key {
                 Key::Name(n) => {
@@ -720,13 +747,10 @@ impl Graph {
                         next.push(Key::Owned(*f, Owner::Member(n.clone())));
                     }
                     for (class, body) in self.gated.get(n).into_iter().flatten() {
-                        if from.contains_key(class) {
+                        if reach.contains(class) {
                             next.push(body.clone());
                         } else {
-                            waiting
-                                .entry(class.clone())
-                                .or_default()
-                                .push((key.clone(), body.clone()));
+                            waiting.entry(class.clone()).or_default().push((at, body.clone()));
                         }
                     }
                     for f in self.name_files.get(n).into_iter().flatten().filter(|f| *f != from_file) {
@@ -735,7 +759,7 @@ impl Graph {
                 }
                 Key::Class(..) => {
                     for (used, body) in waiting.remove(&key).unwrap_or_default() {
-                        queue.push_back((body, Some(used)));
+                        queue.extend(reach.discover(body, Some(used)));
                     }
                 }
                 _ => {}
@@ -763,9 +787,11 @@ impl Graph {
                     .at(path, Some(d.line)),
                 );
             }
-            queue.extend(next.into_iter().map(|n| (n, via.clone())));
+            for n in next {
+                queue.extend(reach.discover(n, Some(at)));
+            }
         }
-        Reach { from }
+        reach
     }
 
     /// Where the call `node` of `file` sits for `reach`; `any` is what every handler of
@@ -775,9 +801,9 @@ impl Graph {
             return Status::Live(Vec::new());
         };
         let key = Key::Func(file, func);
-        if reach.from.contains_key(&key) {
+        if reach.contains(&key) {
             Status::Live(self.path(&key, reach, files))
-        } else if any.from.contains_key(&key) {
+        } else if any.contains(&key) {
             Status::Neighbour
         } else {
             Status::Dead
@@ -832,7 +858,7 @@ impl Graph {
             if hops.len() >= MAX_PATH || steps > 4 * MAX_PATH {
                 break;
             }
-            let parent = reach.from.get(&k).cloned().flatten();
+            let parent = reach.parent(&k).cloned();
             match &k {
                 Key::Func(f, id) => {
                     if let Some(info) = self.funcs.get(&(*f, *id)) {

@@ -162,8 +162,13 @@ pub fn scan(env: &Env<'_>, reach: &Reach, any: &Reach, catalog: &Catalog, facts:
             }
         }
     }
-    calls.sort();
-    calls.dedup();
+    // One call per place, with its shortest chain.
+    calls.sort_by(|a, b| {
+        a.cmp_place(b)
+            .then(a.path.len().cmp(&b.path.len()))
+            .then_with(|| a.path.cmp(&b.path))
+    });
+    calls.dedup_by(|a, b| a.cmp_place(b).is_eq());
     diags.sort();
     diags.dedup();
     facts.calls.extend(calls);
