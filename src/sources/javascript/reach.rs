@@ -131,6 +131,8 @@ impl Graph {
                 g.statement(id, file, stmt);
             }
         }
+        // Each index list is sorted below: the map's order does not reach output.
+        #[allow(clippy::iter_over_hash_type)]
         for (file, owners) in &g.owners {
             for o in owners {
                 let (index, n) = match o {
@@ -721,8 +723,7 @@ impl Graph {
 fn is_decorated_member(member: Node<'_>) -> bool {
     let has_decorator = |n: Node<'_>| {
         let mut cursor = n.walk();
-        let found = n.children(&mut cursor).any(|c| c.kind() == DECORATOR);
-        found
+        n.children(&mut cursor).any(|c| c.kind() == DECORATOR)
     };
     let member = match member.parent() {
         Some(p) if matches!(p.kind(), FIELD_DEFINITION | PUBLIC_FIELD_DEFINITION) => p,
