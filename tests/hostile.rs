@@ -463,3 +463,90 @@ fn without_git_a_nested_stack_may_name_code_anywhere_under_the_path() {
     let report: serde_json::Value = serde_json::from_str(&r.stdout).unwrap();
     assert_eq!(get_object_resources(&report), ["arn:aws:s3:::${env:BUCKET}/k"]);
 }
+
+/// A SAM app in `repo/app` with one function per logical id.
+fn sam_functions(ids: &[&str]) -> String {
+    let mut t =
+        "AWSTemplateFormatVersion: '2010-09-09'\nTransform: AWS::Serverless-2016-10-31\nResources:\n".to_string();
+    for id in ids {
+        t += &format!(
+            "  {id}:\n    Type: AWS::Serverless::Function\n    Properties:\n      CodeUri: fn/\n      Handler: app.handler\n      Runtime: python3.12\n"
+        );
+    }
+    t
+}
+
+#[test]
+fn out_replaces_a_link_planted_in_the_output_folder_and_never_writes_through_it() {
+    let (tmp, repo) = repo(&[
+        ("app/template.yaml", &sam_functions(&["Orders"])),
+        ("app/fn/app.py", HANDLER),
+    ]);
+    let victim = tmp.path().join("victim.txt");
+    std::fs::write(&victim, "keep\n").unwrap();
+    std::fs::create_dir_all(repo.join("policies")).unwrap();
+    // One link to an existing file, one dangling (that writing through would create).
+    std::os::unix::fs::symlink("../../victim.txt", repo.join("policies/Orders.policy.json")).unwrap();
+    std::os::unix::fs::symlink("../../created.txt", repo.join("policies/Orders.json")).unwrap();
+    for format in ["policy", "json"] {
+        let r = run(
+            tmp.path(),
+            &["generate", "repo/app", "--format", format, "--out", "repo/policies"],
+        );
+        assert_eq!(r.code, Some(0), "{}", r.stderr);
+    }
+    assert_eq!(std::fs::read_to_string(&victim).unwrap(), "keep\n");
+    assert!(
+        !tmp.path().join("created.txt").exists(),
+        "wrote through a dangling link"
+    );
+    for name in ["Orders.policy.json", "Orders.json"] {
+        let meta = std::fs::symlink_metadata(repo.join("policies").join(name)).unwrap();
+        assert!(meta.file_type().is_file(), "{name} is still a link");
+    }
+    let policy = std::fs::read_to_string(repo.join("policies/Orders.policy.json")).unwrap();
+    assert!(policy.contains("s3:GetObject"), "{policy}");
+    let left: Vec<_> = std::fs::read_dir(repo.join("policies"))
+        .unwrap()
+        .map(|e| e.unwrap().file_name())
+        .collect();
+    assert_eq!(left.len(), 2, "temporary files left: {left:?}");
+}
+
+#[test]
+fn out_refuses_an_output_folder_that_is_a_link() {
+    let (tmp, repo) = repo(&[
+        ("app/template.yaml", &sam_functions(&["Orders"])),
+        ("app/fn/app.py", HANDLER),
+    ]);
+    std::fs::create_dir_all(tmp.path().join("elsewhere")).unwrap();
+    std::os::unix::fs::symlink("../elsewhere", repo.join("policies")).unwrap();
+    for out in ["repo/policies", "repo/policies/sub"] {
+        let r = run(
+            tmp.path(),
+            &["generate", "repo/app", "--format", "policy", "--out", out],
+        );
+        assert_eq!(r.code, Some(2), "{}", r.stderr);
+        assert_eq!(
+            r.stderr.lines().last().unwrap(),
+            format!("error: --out {out}: repo/policies is a symbolic link: refusing to write through it")
+        );
+    }
+    assert_eq!(std::fs::read_dir(tmp.path().join("elsewhere")).unwrap().count(), 0);
+}
+
+#[test]
+fn out_fails_when_two_functions_map_to_one_file() {
+    let service = "service: shop\nprovider:\n  name: aws\n  runtime: python3.12\nfunctions:\n  orders/v1:\n    handler: fn/app.handler\n  orders:v1:\n    handler: fn/app.handler\n";
+    let (tmp, repo) = repo(&[("svc/serverless.yml", service), ("svc/fn/app.py", HANDLER)]);
+    let r = run(
+        tmp.path(),
+        &["generate", "repo/svc", "--format", "policy", "--out", "repo/out"],
+    );
+    assert_eq!(r.code, Some(2), "{}", r.stderr);
+    assert_eq!(
+        r.stderr.lines().last().unwrap(),
+        "error: --out repo/out: functions \"orders/v1\" and \"orders:v1\" both map to the file orders_v1.policy.json: write to stdout, or analyse them apart"
+    );
+    assert!(!repo.join("out").exists(), "wrote part of the output");
+}
