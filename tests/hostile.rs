@@ -550,3 +550,46 @@ fn out_fails_when_two_functions_map_to_one_file() {
     );
     assert!(!repo.join("out").exists(), "wrote part of the output");
 }
+
+#[test]
+fn trail_records_whose_event_source_is_no_aws_service_grant_nothing() {
+    let code = "import boto3\n\n\ndef handler(event, context):\n    return boto3.client(\"s3\").get_object(Bucket=\"media\", Key=\"k\")\n";
+    let (tmp, _) = repo(&[("fns/worker/app.py", code)]);
+    let rec = |source: &str, params: serde_json::Value| {
+        serde_json::json!({"eventVersion": "1.08", "eventTime": "2026-11-02T10:00:00Z", "eventSource": source,
+            "eventName": "GetObject", "awsRegion": "us-east-1", "recipientAccountId": "123456789012",
+            "userAgent": "Boto3/1.34 exec-env/AWS_Lambda_python3.12", "requestParameters": params,
+            "userIdentity": {"type": "AssumedRole", "arn": "arn:aws:sts::123456789012:assumed-role/worker-role/worker",
+                "sessionContext": {"sessionIssuer": {"arn": "arn:aws:iam::123456789012:role/worker-role", "userName": "worker-role"}}}})
+    };
+    let mut records = vec![rec(
+        "s3.amazonaws.com",
+        serde_json::json!({"bucketName": "media", "key": "k"}),
+    )];
+    for source in [
+        "s3.evil.com",
+        "S3.amazonaws.com",
+        "s3.amazonaws.com ",
+        "s3.amazonaws.com\u{0}",
+        "s3.x.amazonaws.com",
+        " s3.amazonaws.com",
+    ] {
+        records.push(rec(source, serde_json::Value::Null));
+    }
+    std::fs::create_dir_all(tmp.path().join("trail")).unwrap();
+    std::fs::write(
+        tmp.path().join("trail/t.json"),
+        serde_json::json!({ "Records": records }).to_string(),
+    )
+    .unwrap();
+    let r = run(
+        tmp.path(),
+        &["generate", "repo/fns", "--cloudtrail", "trail", "--format", "json"],
+    );
+    assert_eq!(r.code, Some(0), "{}", r.stderr);
+    let line = "warning: trail/t.json: 6 malformed records skipped (6 with an eventSource that is no AWS service endpoint), 1 read [malformed-record]";
+    assert!(r.stderr.lines().any(|l| l == line), "{line}\n{}", r.stderr);
+    let report: serde_json::Value = serde_json::from_str(&r.stdout).unwrap();
+    assert_eq!(get_object_resources(&report), ["arn:aws:s3:::media/*"]);
+    assert_eq!(report["cloudtrail"]["malformed"], 6);
+}

@@ -177,10 +177,17 @@ pub fn read_stream<S: RecordSink>(
         diags.push(
             Diagnostic::warning(
                 codes::MALFORMED_RECORD,
-                format!(
-                    "{} malformed records skipped, {} read",
-                    parsed.malformed, parsed.records
-                ),
+                if parsed.unknown_source > 0 {
+                    format!(
+                        "{} malformed records skipped ({} with an eventSource that is no AWS service endpoint), {} read",
+                        parsed.malformed, parsed.unknown_source, parsed.records
+                    )
+                } else {
+                    format!(
+                        "{} malformed records skipped, {} read",
+                        parsed.malformed, parsed.records
+                    )
+                },
             )
             .at(name, None),
         );
