@@ -98,6 +98,18 @@ fn serverless(value: &str) -> String {
 /// holds the canary (or `forbidden`), that each exits 0, and that stderr holds `warning`.
 /// Returns the JSON report.
 fn assert_contained(cwd: &Path, path: &str, warning: &str, forbidden: &[&str]) -> serde_json::Value {
+    assert_contained_diff_exit(cwd, path, warning, forbidden, 0)
+}
+
+/// [`assert_contained`], with `diff` exiting `diff_code` (2 when a definition itself
+/// could not be read).
+fn assert_contained_diff_exit(
+    cwd: &Path,
+    path: &str,
+    warning: &str,
+    forbidden: &[&str],
+    diff_code: i32,
+) -> serde_json::Value {
     let mut report = serde_json::Value::Null;
     for args in [
         &["generate", path, "--format", "json"][..],
@@ -108,7 +120,8 @@ fn assert_contained(cwd: &Path, path: &str, warning: &str, forbidden: &[&str]) -
         &["graph", path, "--format", "json"],
     ] {
         let r = run(cwd, args);
-        assert_eq!(r.code, Some(0), "{args:?}: {}", r.stderr);
+        let code = if args[0] == "diff" { diff_code } else { 0 };
+        assert_eq!(r.code, Some(code), "{args:?}: {}", r.stderr);
         for bad in [CANARY].iter().chain(forbidden) {
             assert!(!r.stdout.contains(bad), "{args:?} printed {bad}:\n{}", r.stdout);
             assert!(!r.stderr.contains(bad), "{args:?} warned {bad}:\n{}", r.stderr);
@@ -231,11 +244,13 @@ fn terraform_file_of_gits_own_config_is_not_read() {
 fn a_tf_file_linked_out_of_the_repository_is_not_read() {
     let (tmp, repo) = repo(&[("infra/main.tf", &terraform("\"media\"")), ("infra/fn/app.py", HANDLER)]);
     std::os::unix::fs::symlink("/proc/self/environ", repo.join("infra/vars.tf")).unwrap();
-    assert_contained(
+    // A definition file not read: `diff` cannot vouch for the module (exit 2).
+    assert_contained_diff_exit(
         tmp.path(),
         "repo/infra",
         "warning: repo/infra/vars.tf: the file is outside the repository: not read [template-error]",
         &["LEASTPRIV_TEST_SECRET"],
+        2,
     );
 }
 
@@ -592,4 +607,78 @@ fn trail_records_whose_event_source_is_no_aws_service_grant_nothing() {
     let report: serde_json::Value = serde_json::from_str(&r.stdout).unwrap();
     assert_eq!(get_object_resources(&report), ["arn:aws:s3:::media/*"]);
     assert_eq!(report["cloudtrail"]["malformed"], 6);
+}
+
+#[test]
+fn a_definition_that_cannot_be_read_fails_the_diff_gate() {
+    let nested = "AWSTemplateFormatVersion: '2010-09-09'\nTransform: AWS::Serverless-2016-10-31\nResources:\n  Child:\n    Type: AWS::Serverless::Application\n    Properties:\n      Location: child.yaml\n";
+    for (files, path, unreadable) in [
+        (
+            vec![("app/template.yaml", "Resources:\n  Orders: [\n")],
+            "repo/app",
+            "repo/app/template.yaml",
+        ),
+        (
+            vec![
+                ("svc/serverless.yml", "service: shop\nfunctions: {\n"),
+                ("svc/fn/app.py", HANDLER),
+            ],
+            "repo/svc",
+            "repo/svc/serverless.yml",
+        ),
+        (
+            vec![
+                ("infra/main.tf", &terraform("\"media\"")[..]),
+                ("infra/broken.tf", "resource \"aws_lambda_function\" \"other\" {\n"),
+                ("infra/fn/app.py", HANDLER),
+            ],
+            "repo/infra",
+            "repo/infra/broken.tf",
+        ),
+        (
+            vec![("app/template.yaml", nested), ("app/child.yaml", "Resources: [\n")],
+            "repo/app",
+            "repo/app/child.yaml",
+        ),
+    ] {
+        let (tmp, _) = repo(&files);
+        for format in ["markdown", "json", "sarif"] {
+            let r = run(tmp.path(), &["diff", path, "--fail-on", "any", "--format", format]);
+            assert_eq!(r.code, Some(2), "{path} {format}: {}", r.stderr);
+            assert_eq!(
+                r.stderr.lines().last().unwrap(),
+                format!("error: {unreadable} could not be read: its functions were not compared"),
+            );
+        }
+        let r = run(tmp.path(), &["diff", path]);
+        assert_eq!(r.code, Some(2), "{}", r.stderr);
+        let said = format!("warning: {unreadable}");
+        assert!(
+            r.stdout.lines().any(|l| l.starts_with("> ⚠️ ") && l.contains(&said)),
+            "{}",
+            r.stdout
+        );
+    }
+}
+
+#[test]
+fn a_linked_function_folder_or_module_is_said_to_be_skipped() {
+    let (tmp, repo) = repo(&[("fns/orders/app.py", HANDLER), ("lib/shared.py", HANDLER)]);
+    std::fs::create_dir_all(tmp.path().join("elsewhere")).unwrap();
+    std::fs::write(tmp.path().join("elsewhere/app.py"), OUTSIDE_CODE).unwrap();
+    std::os::unix::fs::symlink("../../elsewhere", repo.join("fns/linked")).unwrap();
+    std::os::unix::fs::symlink("../../lib", repo.join("fns/orders/lib")).unwrap();
+    std::os::unix::fs::symlink("../../lib/shared.py", repo.join("fns/orders/shared.py")).unwrap();
+    for args in [&["generate", "repo/fns", "--format", "json"][..], &["diff", "repo/fns"]] {
+        let r = run(tmp.path(), args);
+        assert_eq!(r.code, Some(0), "{}", r.stderr);
+        assert!(!r.stdout.contains(CANARY), "{}", r.stdout);
+        for line in [
+            "warning: repo/fns/linked: a symbolic link: not followed, not analysed as a function [unsafe-path]",
+            "warning: repo/fns/orders/lib: a symbolic link: not followed by the folder walk (its code counts only where an import inside the repository reaches it) [unsafe-path]",
+            "warning: repo/fns/orders/shared.py: a symbolic link: not followed by the folder walk (its code counts only where an import inside the repository reaches it) [unsafe-path]",
+        ] {
+            assert!(r.stderr.lines().any(|l| l == line), "{args:?}: {line}\n{}", r.stderr);
+        }
+    }
 }

@@ -91,6 +91,11 @@ pub fn render(report: &DiffReport) -> String {
         report.excess(),
         report.broader()
     );
+    for d in &report.diagnostics {
+        // The run's own problems (a definition that could not be read): said first, as
+        // the counts above leave its functions out.
+        let _ = writeln!(out, "> ⚠️ {}\n", code(&d.one_line()));
+    }
     out.push_str("| function | result |\n| --- | --- |\n");
     for f in &report.functions {
         let _ = writeln!(out, "| {} | {} |", code(&f.name), counts(f));

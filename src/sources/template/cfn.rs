@@ -477,6 +477,15 @@ fn nested(
                 line,
                 format!("{id}: nested stack {}: {}", child.display(), e.diagnostic().message),
             ));
+            if !matches!(
+                e,
+                yaml::TemplateError::Read {
+                    refusal: Refusal::Missing,
+                    ..
+                }
+            ) {
+                found.unreadable.push(child.clone());
+            }
             return;
         }
     };

@@ -125,7 +125,10 @@ impl Source {
                     found.diagnostics.extend(loaded.diagnostics);
                     cfn::read(&ctx, found);
                 }
-                Err(e) => found.diagnostics.push(e.diagnostic()),
+                Err(e) => {
+                    found.diagnostics.push(e.diagnostic());
+                    found.unreadable.push(path.clone());
+                }
             },
             Source::Serverless(path) => serverless::read(path, pseudo, found),
             Source::Terraform(dir) => terraform::read(dir, pseudo, found),

@@ -194,6 +194,7 @@ fn load(
                 found
                     .diagnostics
                     .push(template_error(&file, None, format!("the file {refusal}: not read")));
+                found.unreadable.push(file.clone());
                 continue;
             }
         };
@@ -207,6 +208,7 @@ fn load(
                 found
                     .diagnostics
                     .push(template_error(&file, line, format!("not valid HCL: {message}")));
+                found.unreadable.push(file.clone());
                 continue;
             }
         };
