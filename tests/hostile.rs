@@ -21,9 +21,14 @@ struct Run {
 /// `leastpriv ARGS` from `cwd`, with the canary in its environment, under a 4 GB address
 /// space limit, killed after [`GUARD`].
 fn run(cwd: &Path, args: &[&str]) -> Run {
+    run_within(cwd, args, 4_000_000)
+}
+
+/// [`run`] under an address space limit of `kb` kilobytes.
+fn run_within(cwd: &Path, args: &[&str], kb: u64) -> Run {
     let mut child = Command::new("sh")
         .arg("-c")
-        .arg("ulimit -v 4000000 && exec \"$0\" \"$@\"")
+        .arg(format!("ulimit -v {kb} && exec \"$0\" \"$@\""))
         .arg(env!("CARGO_BIN_EXE_leastpriv"))
         .args(args)
         .current_dir(cwd)
@@ -680,5 +685,164 @@ fn a_linked_function_folder_or_module_is_said_to_be_skipped() {
         ] {
             assert!(r.stderr.lines().any(|l| l == line), "{args:?}: {line}\n{}", r.stderr);
         }
+    }
+}
+
+/// 64 values, each the one before twice: 2^64 bytes if evaluated naively.
+const DOUBLINGS: usize = 64;
+
+#[test]
+fn values_that_double_themselves_become_a_star_quickly_and_in_little_memory() {
+    let n = DOUBLINGS;
+    let locals: String = (1..=n)
+        .map(|i| format!("  a{i} = \"${{local.a{}}}${{local.a{}}}\"\n", i - 1, i - 1))
+        .collect();
+    let tf = format!(
+        "locals {{\n  a0 = \"x\"\n{locals}}}\n{}",
+        terraform(&format!("local.a{n}"))
+    );
+    let custom: String = (1..=n)
+        .map(|i| format!("  a{i}: ${{self:custom.a{}}}${{self:custom.a{}}}\n", i - 1, i - 1))
+        .collect();
+    let sls = serverless(&format!("${{self:custom.a{n}}}"))
+        .replace("functions:", &format!("custom:\n  a0: x\n{custom}functions:"));
+    let cfn = |body: &dyn Fn(usize) -> String| {
+        let mut t = "AWSTemplateFormatVersion: '2010-09-09'\nTransform: AWS::Serverless-2016-10-31\nResources:\n  B0:\n    Type: AWS::S3::Bucket\n    Properties:\n      BucketName: x\n".to_string();
+        for i in 1..=n {
+            t += &format!(
+                "  B{i}:\n    Type: AWS::S3::Bucket\n    Properties:\n      BucketName: {}\n",
+                body(i - 1)
+            );
+        }
+        t + &format!(
+            "  Orders:\n    Type: AWS::Serverless::Function\n    Properties:\n      CodeUri: fn/\n      Handler: app.handler\n      Runtime: python3.12\n      Environment:\n        Variables:\n          BUCKET: !Ref B{n}\n"
+        )
+    };
+    let join = cfn(&|p| format!("!Join ['', [!Ref B{p}, !Ref B{p}]]"));
+    let sub = cfn(&|p| format!("!Sub '${{B{p}}}${{B{p}}}'"));
+    let too_long = "a value grew past 65536 bytes (a value built from itself over and over)";
+    let too_many = "evaluating its values took more than 1000000 steps (values that refer to each other over and over)";
+    for (files, path, warning) in [
+        (
+            vec![("infra/main.tf", tf.as_str()), ("infra/fn/app.py", HANDLER)],
+            "repo/infra",
+            format!("warning: repo/infra: {too_long}; {too_many}: replaced by * [evaluation-limit]"),
+        ),
+        (
+            vec![("svc/serverless.yml", sls.as_str()), ("svc/fn/app.py", HANDLER)],
+            "repo/svc",
+            format!("warning: repo/svc/serverless.yml: {too_long}; {too_many}: replaced by * [evaluation-limit]"),
+        ),
+        (
+            vec![("app/template.yaml", join.as_str()), ("app/fn/app.py", HANDLER)],
+            "repo/app",
+            format!("warning: repo/app/template.yaml: {too_many}: replaced by * [evaluation-limit]"),
+        ),
+        (
+            vec![("app/template.yaml", sub.as_str()), ("app/fn/app.py", HANDLER)],
+            "repo/app",
+            format!("warning: repo/app/template.yaml: {too_long}; {too_many}: replaced by * [evaluation-limit]"),
+        ),
+    ] {
+        let (tmp, _) = repo(&files);
+        let start = Instant::now();
+        let r = run_within(tmp.path(), &["generate", path, "--format", "json"], 1_000_000);
+        assert_eq!(r.code, Some(0), "{path}: {}", r.stderr);
+        assert!(r.stderr.lines().any(|l| l == warning), "{warning}\n{}", r.stderr);
+        assert!(r.stdout.len() < 100_000, "{path}: a {} byte report", r.stdout.len());
+        assert!(
+            start.elapsed() < Duration::from_secs(30),
+            "{path}: {:?}",
+            start.elapsed()
+        );
+        // Cut short, the definition may have lost functions: a diff gate cannot pass.
+        let d = run_within(tmp.path(), &["diff", path, "--fail-on", "any"], 1_000_000);
+        assert_eq!(d.code, Some(2), "{path}: {}", d.stderr);
+    }
+}
+
+#[test]
+fn strings_code_doubles_become_a_star_with_a_warning() {
+    let n = DOUBLINGS;
+    let consts: String = (1..=n)
+        .map(|i| format!("const a{i} = `${{a{}}}${{a{}}}`;\n", i - 1, i - 1))
+        .collect();
+    let js = format!(
+        "const {{ S3Client, GetObjectCommand }} = require('@aws-sdk/client-s3');\nconst s3 = new S3Client({{}});\nconst a0 = 'x';\n{consts}exports.handler = async () => s3.send(new GetObjectCommand({{ Bucket: a{n}, Key: 'k' }}));\n"
+    );
+    let fstrings: String = (1..=n)
+        .map(|i| format!("a{i} = f'{{a{}}}{{a{}}}'\n", i - 1, i - 1))
+        .collect();
+    let py = format!(
+        "import boto3\ns3 = boto3.client('s3')\na0 = 'x'\n{fstrings}def handler(e, c):\n    return s3.get_object(Bucket=a{n}, Key='k')\n"
+    );
+    for (file, text, warning) in [
+        (
+            "fns/orders/index.js",
+            js,
+            format!(
+                "orders: warning: repo/fns/orders/index.js:{}: s3.send(GetObjectCommand): parameter Bucket is built past 65536 bytes (a string doubled over and over): replaced by * [evaluation-limit]",
+                n + 4
+            ),
+        ),
+        (
+            "fns/orders/app.py",
+            py,
+            format!(
+                "orders: warning: repo/fns/orders/app.py:{}: s3.get_object: parameter Bucket is built past 65536 bytes (a string doubled over and over): replaced by * [evaluation-limit]",
+                n + 5
+            ),
+        ),
+    ] {
+        let (tmp, _) = repo(&[(file, text.as_str())]);
+        let r = run_within(tmp.path(), &["generate", "repo/fns", "--format", "json"], 1_000_000);
+        assert_eq!(r.code, Some(0), "{file}: {}", r.stderr);
+        assert!(r.stderr.lines().any(|l| l == warning), "{warning}\n{}", r.stderr);
+        let report: serde_json::Value = serde_json::from_str(&r.stdout).unwrap();
+        assert_eq!(get_object_resources(&report), ["arn:aws:s3:::*/k"], "{file}");
+    }
+}
+
+#[test]
+fn a_module_or_stack_that_includes_itself_is_a_cycle_read_once() {
+    let tf = format!(
+        "{}\nmodule \"again\" {{\n  source = \"./\"\n}}\n\nmodule \"twice\" {{\n  source = \"../infra\"\n}}\n",
+        terraform("\"media\"")
+    );
+    let stack = format!(
+        "{}  Again:\n    Type: AWS::Serverless::Application\n    Properties:\n      Location: template.yaml\n  Other:\n    Type: AWS::CloudFormation::Stack\n    Properties:\n      TemplateURL: ./child.yaml\n",
+        sam("fn/")
+    );
+    let child = "AWSTemplateFormatVersion: '2010-09-09'\nResources:\n  Back:\n    Type: AWS::CloudFormation::Stack\n    Properties:\n      TemplateURL: template.yaml\n";
+    for (files, path, warnings) in [
+        (
+            vec![("infra/main.tf", tf.as_str()), ("infra/fn/app.py", HANDLER)],
+            "repo/infra",
+            vec![
+                "warning: repo/infra/main.tf:20: module again: source \"./\" is a module it is part of (a cycle): not read again [inclusion-cycle]",
+                "warning: repo/infra/main.tf:24: module twice: source \"../infra\" is a module it is part of (a cycle): not read again [inclusion-cycle]",
+            ],
+        ),
+        (
+            vec![
+                ("app/template.yaml", stack.as_str()),
+                ("app/child.yaml", child),
+                ("app/fn/app.py", HANDLER),
+            ],
+            "repo/app",
+            vec![
+                "warning: repo/app/template.yaml:10: Again: nested stack Location \"template.yaml\" is a stack it is part of (a cycle): not read again [inclusion-cycle]",
+                "warning: repo/app/child.yaml:3: Back: nested stack TemplateURL \"template.yaml\" is a stack it is part of (a cycle): not read again [inclusion-cycle]",
+            ],
+        ),
+    ] {
+        let (tmp, _) = repo(&files);
+        let r = run(tmp.path(), &["generate", path, "--format", "json"]);
+        assert_eq!(r.code, Some(0), "{path}: {}", r.stderr);
+        for w in warnings {
+            assert!(r.stderr.lines().any(|l| l == w), "{w}\n{}", r.stderr);
+        }
+        let report: serde_json::Value = serde_json::from_str(&r.stdout).unwrap();
+        assert_eq!(report["functions"].as_array().unwrap().len(), 1, "{path}: {}", r.stdout);
     }
 }
