@@ -846,3 +846,72 @@ fn a_module_or_stack_that_includes_itself_is_a_cycle_read_once() {
         assert_eq!(report["functions"].as_array().unwrap().len(), 1, "{path}: {}", r.stdout);
     }
 }
+
+/// A SAM function whose inline policy is one statement of `actions` × `resources`.
+fn sam_with_statement(actions: &[String], resources: &[String]) -> String {
+    let list = |v: &[String]| v.iter().map(|s| format!("\"{s}\"")).collect::<Vec<_>>().join(", ");
+    format!(
+        "{}      Policies:\n        - Statement:\n            - Effect: Allow\n              Action: [{}]\n              Resource: [{}]\n",
+        sam("fn/"),
+        list(actions),
+        list(resources)
+    )
+}
+
+#[test]
+fn a_statement_repeating_one_action_and_resource_is_diffed_quickly() {
+    // 39 KB: 1,000 copies of one action (in varied case) × 1,000 copies of one resource.
+    let actions: Vec<String> = (0..1000)
+        .map(|i| {
+            if i % 2 == 0 {
+                "s3:GetObject".into()
+            } else {
+                "S3:getobject".into()
+            }
+        })
+        .collect();
+    let resources = vec!["arn:aws:s3:::media/k".to_string(); 1000];
+    let (tmp, _) = repo(&[
+        ("app/template.yaml", &sam_with_statement(&actions, &resources)),
+        ("app/fn/app.py", HANDLER),
+    ]);
+    for format in ["markdown", "json", "sarif"] {
+        let start = Instant::now();
+        let r = run_within(tmp.path(), &["diff", "repo/app", "--format", format], 1_000_000);
+        assert_eq!(r.code, Some(0), "{}", r.stderr);
+        assert!(
+            start.elapsed() < Duration::from_secs(5),
+            "{format}: {:?}",
+            start.elapsed()
+        );
+        assert!(r.stdout.len() < 20_000, "{format}: {} bytes", r.stdout.len());
+    }
+}
+
+#[test]
+fn a_diff_longer_than_a_github_comment_is_summarised() {
+    let actions = vec!["s3:*".to_string(), "s3:Get*".into(), "dynamodb:*".into()];
+    let resources: Vec<String> = (0..1000).map(|i| format!("arn:aws:s3:::media{i}/k")).collect();
+    let (tmp, _) = repo(&[
+        ("app/template.yaml", &sam_with_statement(&actions, &resources)),
+        ("app/fn/app.py", HANDLER),
+    ]);
+    let r = run_within(tmp.path(), &["diff", "repo/app"], 1_000_000);
+    assert_eq!(r.code, Some(0), "{}", r.stderr);
+    assert!(
+        r.stdout.chars().count() <= 65_536,
+        "{} characters",
+        r.stdout.chars().count()
+    );
+    assert!(
+        r.stdout
+            .contains("| `Orders` | ❌ missing 1 · excess 2000 · broader 3 |"),
+        "{}",
+        r.stdout
+    );
+    assert!(
+        r.stdout.lines().any(|l| l == "_This diff is longer than a GitHub comment may be (65536 characters): the details of 1 functions left out. The whole diff is in `leastpriv diff --format json` or `--format sarif` (the action's `sarif` file)._"),
+        "{}",
+        r.stdout
+    );
+}

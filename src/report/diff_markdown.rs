@@ -97,15 +97,51 @@ pub fn render(report: &DiffReport) -> String {
         let _ = writeln!(out, "> ⚠️ {}\n", code(&d.one_line()));
     }
     out.push_str("| function | result |\n| --- | --- |\n");
+    // Byte lengths bound character counts: what fits in bytes fits GitHub's limit.
+    let budget = MAX_COMMENT_CHARS - NOTE_RESERVE;
+    let mut rows_left_out = 0;
     for f in &report.functions {
-        let _ = writeln!(out, "| {} | {} |", code(&f.name), counts(f));
+        let row = format!("| {} | {} |\n", code(&f.name), counts(f));
+        if out.len() + row.len() > budget / 2 {
+            rows_left_out += 1;
+            continue;
+        }
+        out.push_str(&row);
+    }
+    if rows_left_out > 0 {
+        let _ = writeln!(out, "| … | {rows_left_out} more functions |");
     }
     let mut sources = Sources::default();
+    let mut details_left_out = 0;
     for f in flagged {
-        details(&mut out, f, &mut sources);
+        let mut one = String::new();
+        details(&mut one, f, &mut sources);
+        if out.len() + one.len() > budget {
+            details_left_out += 1;
+            continue;
+        }
+        out.push_str(&one);
+    }
+    if rows_left_out + details_left_out > 0 {
+        let _ = write!(
+            out,
+            "\n_This diff is longer than a GitHub comment may be ({MAX_COMMENT_CHARS} characters): {} left out. \
+             The whole diff is in `leastpriv diff --format json` or `--format sarif` (the action's `sarif` file)._\n",
+            match (rows_left_out, details_left_out) {
+                (0, d) => format!("the details of {d} functions"),
+                (r, 0) => format!("{r} functions"),
+                (r, d) => format!("{r} functions, and the details of {d}"),
+            }
+        );
     }
     out
 }
+
+/// The longest comment GitHub takes, in characters.
+pub const MAX_COMMENT_CHARS: usize = 65_536;
+
+/// Kept free under [`MAX_COMMENT_CHARS`] for the note that says what was left out.
+const NOTE_RESERVE: usize = 1_024;
 
 fn details(out: &mut String, f: &FunctionDiff, sources: &mut Sources) {
     let _ = writeln!(
