@@ -16,6 +16,8 @@ struct Run {
     code: Option<i32>,
     stdout: String,
     stderr: String,
+    /// The largest resident set seen (from /proc, sampled every 20 ms), in kB.
+    peak_rss_kb: u64,
 }
 
 /// `leastpriv ARGS` from `cwd`, with the canary in its environment, under a 4 GB address
@@ -26,11 +28,21 @@ fn run(cwd: &Path, args: &[&str]) -> Run {
 
 /// [`run`] under an address space limit of `kb` kilobytes.
 fn run_within(cwd: &Path, args: &[&str], kb: u64) -> Run {
+    run_full(cwd, args, kb, &std::collections::BTreeMap::new())
+}
+
+/// [`run`] with more environment variables.
+fn run_env(cwd: &Path, args: &[&str], env: &std::collections::BTreeMap<&str, &str>) -> Run {
+    run_full(cwd, args, 4_000_000, env)
+}
+
+fn run_full(cwd: &Path, args: &[&str], kb: u64, env: &std::collections::BTreeMap<&str, &str>) -> Run {
     let mut child = Command::new("sh")
         .arg("-c")
         .arg(format!("ulimit -v {kb} && exec \"$0\" \"$@\""))
         .arg(env!("CARGO_BIN_EXE_leastpriv"))
         .args(args)
+        .envs(env)
         .current_dir(cwd)
         .env("LEASTPRIV_TEST_SECRET", CANARY)
         .stdin(Stdio::null())
@@ -48,7 +60,17 @@ fn run_within(cwd: &Path, args: &[&str], kb: u64) -> Run {
     let out = drain(Box::new(child.stdout.take().unwrap()));
     let err = drain(Box::new(child.stderr.take().unwrap()));
     let start = Instant::now();
+    let status_file = format!("/proc/{}/status", child.id());
+    let mut peak_rss_kb = 0;
     let status = loop {
+        // `sh` execs leastpriv: the pid is leastpriv's once it runs.
+        if let Some(kb) = std::fs::read_to_string(&status_file).ok().and_then(|s| {
+            s.lines()
+                .find_map(|l| l.strip_prefix("VmRSS:"))
+                .and_then(|v| v.trim().trim_end_matches(" kB").trim().parse::<u64>().ok())
+        }) {
+            peak_rss_kb = peak_rss_kb.max(kb);
+        }
         if let Some(s) = child.try_wait().unwrap() {
             break s;
         }
@@ -63,6 +85,7 @@ fn run_within(cwd: &Path, args: &[&str], kb: u64) -> Run {
         code: status.code(),
         stdout: out.join().unwrap(),
         stderr: err.join().unwrap(),
+        peak_rss_kb,
     }
 }
 
@@ -914,4 +937,52 @@ fn a_diff_longer_than_a_github_comment_is_summarised() {
         "{}",
         r.stdout
     );
+}
+
+#[test]
+fn a_huge_trail_record_is_skipped_as_it_streams_in_bounded_memory() {
+    use std::io::Write as _;
+    let gzip = |bytes: &[u8]| {
+        let mut e = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+        e.write_all(bytes).unwrap();
+        e.finish().unwrap()
+    };
+    let record = serde_json::json!({"eventVersion": "1.08", "eventTime": "2026-11-02T10:00:00Z",
+        "eventSource": "sqs.amazonaws.com", "eventName": "SendMessage", "awsRegion": "us-east-1",
+        "recipientAccountId": "123456789012", "userAgent": "Boto3/1.34 exec-env/AWS_Lambda_python3.12",
+        "requestParameters": {"queueUrl": "https://sqs.us-east-1.amazonaws.com/123456789012/jobs"},
+        "userIdentity": {"type": "AssumedRole", "arn": "arn:aws:sts::123456789012:assumed-role/worker-role/worker",
+            "sessionContext": {"sessionIssuer": {"arn": "arn:aws:iam::123456789012:role/worker-role", "userName": "worker-role"}}}});
+    // Gzip members concatenate: one record of 24 MB of padding in a 12 KB file, then a
+    // good record.
+    let mut data = gzip(br#"{"Records":[{"eventSource":"sqs.amazonaws.com","eventName":"SendMessage","pad":""#);
+    let mib = gzip(&[b'a'; 1 << 20]);
+    for _ in 0..24 {
+        data.extend_from_slice(&mib);
+    }
+    data.extend_from_slice(&gzip(format!("\"}},{record}]}}").as_bytes()));
+    let (tmp, _) = repo(&[("fns/worker/app.py", "import boto3\n")]);
+    std::fs::create_dir_all(tmp.path().join("trail")).unwrap();
+    for i in 0..8 {
+        std::fs::write(tmp.path().join(format!("trail/t{i}.json.gz")), &data).unwrap();
+    }
+    let mut cmd_env = std::collections::BTreeMap::new();
+    cmd_env.insert("RAYON_NUM_THREADS", "8");
+    let r = run_env(
+        tmp.path(),
+        &["generate", "repo/fns", "--cloudtrail", "trail", "--format", "json"],
+        &cmd_env,
+    );
+    assert_eq!(r.code, Some(0), "{}", r.stderr);
+    for i in 0..8 {
+        let line = format!(
+            "warning: trail/t{i}.json.gz: 1 malformed records skipped (1 larger than 4 MiB, not read), 1 read [malformed-record]"
+        );
+        assert!(r.stderr.lines().any(|l| l == line), "{line}\n{}", r.stderr);
+    }
+    let report: serde_json::Value = serde_json::from_str(&r.stdout).unwrap();
+    assert_eq!(report["cloudtrail"]["records"], 8, "{}", report["cloudtrail"]);
+    assert_eq!(report["cloudtrail"]["malformed"], 8);
+    // 8 readers at once, each record 24 MB: holding them would take 200 MB or more.
+    assert!(r.peak_rss_kb < 150_000, "peak RSS {} kB", r.peak_rss_kb);
 }

@@ -98,6 +98,8 @@ pub struct Parsed {
     /// Of the malformed records, those whose `eventSource` is not an AWS service's
     /// (see [`is_aws_event_source`]).
     pub unknown_source: u64,
+    /// Of the malformed records, those larger than the scanner's cap, skipped unread.
+    pub oversized: u64,
     /// Values that are neither a record nor a known wrapper of records.
     pub foreign: u64,
 }
@@ -107,6 +109,7 @@ impl Parsed {
         self.records += o.records;
         self.malformed += o.malformed;
         self.unknown_source += o.unknown_source;
+        self.oversized += o.oversized;
         self.foreign += o.foreign;
     }
 }
