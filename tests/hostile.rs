@@ -986,3 +986,25 @@ fn a_huge_trail_record_is_skipped_as_it_streams_in_bounded_memory() {
     // 8 readers at once, each record 24 MB: holding them would take 200 MB or more.
     assert!(r.peak_rss_kb < 150_000, "peak RSS {} kB", r.peak_rss_kb);
 }
+
+#[test]
+fn a_file_a_definition_names_over_and_over_is_read_a_bounded_amount() {
+    // 3 MB, naming itself twice: 2^32 reads of 3 MB if followed to the depth limit.
+    let big = format!(
+        "pad: {}\nv: ${{file(./big.yml):v}}${{file(./big.yml):v}}\n",
+        "x".repeat(3 << 20)
+    );
+    let (tmp, _) = repo(&[
+        ("svc/serverless.yml", &serverless("${file(./big.yml):v}")),
+        ("svc/big.yml", &big),
+        ("svc/fn/app.py", HANDLER),
+    ]);
+    let start = Instant::now();
+    let r = run_within(tmp.path(), &["generate", "repo/svc", "--format", "json"], 1_000_000);
+    assert_eq!(r.code, Some(0), "{}", r.stderr);
+    let line = "warning: repo/svc/serverless.yml: its values read more than 64 MiB of files (a file named over and over): replaced by * [evaluation-limit]";
+    assert!(r.stderr.lines().any(|l| l == line), "{line}\n{}", r.stderr);
+    assert!(start.elapsed() < Duration::from_secs(30), "{:?}", start.elapsed());
+    let report: serde_json::Value = serde_json::from_str(&r.stdout).unwrap();
+    assert_eq!(get_object_resources(&report), ["arn:aws:s3:::*/k"]);
+}

@@ -18,7 +18,14 @@ pub const MAX_STEPS: u64 = 1_000_000;
 /// Nested stacks or local modules one definition may include, all levels together.
 pub const MAX_INCLUDED: u32 = 256;
 
+/// Bytes of files one definition's values may read (`${file(...)}`, `file()`,
+/// `templatefile()`), all reads together: a file named over and over is read at most
+/// this much.
+pub const MAX_READ_BYTES: u64 = 64 << 20;
+
 thread_local! {
+    static READ: Cell<u64> = const { Cell::new(0) };
+    static TOO_MUCH_READ: Cell<bool> = const { Cell::new(false) };
     static INCLUDED: Cell<u32> = const { Cell::new(0) };
     static TOO_WIDE: Cell<bool> = const { Cell::new(false) };
     static STEPS: Cell<u64> = const { Cell::new(0) };
@@ -28,6 +35,8 @@ thread_local! {
 
 /// Starts counting for one definition (evaluation runs on the reading thread).
 pub fn start() {
+    READ.set(0);
+    TOO_MUCH_READ.set(false);
     INCLUDED.set(0);
     TOO_WIDE.set(false);
     STEPS.set(0);
@@ -45,6 +54,23 @@ pub fn step() -> bool {
         return false;
     }
     true
+}
+
+/// Whether a value may read another file: `false` once the definition's reads passed
+/// [`MAX_READ_BYTES`].
+pub fn may_read() -> bool {
+    if READ.get() > MAX_READ_BYTES {
+        TOO_MUCH_READ.set(true);
+        return false;
+    }
+    true
+}
+
+/// Counts `len` bytes a value read; `false` (the text is not used) when that passes
+/// [`MAX_READ_BYTES`].
+pub fn charge_read(len: usize) -> bool {
+    READ.set(READ.get().saturating_add(len as u64));
+    may_read()
 }
 
 /// One nested stack or local module about to be read; `false` (it is not read) past
@@ -80,7 +106,7 @@ pub struct Hit {
 
 /// What was hit since [`start`].
 pub fn finish() -> Option<Hit> {
-    let cut_short = TOO_MANY.get() || TOO_WIDE.get();
+    let cut_short = TOO_MANY.get() || TOO_WIDE.get() || TOO_MUCH_READ.get();
     let mut hit = Vec::new();
     if TOO_LONG.get() {
         hit.push(format!(
@@ -90,6 +116,12 @@ pub fn finish() -> Option<Hit> {
     if TOO_MANY.get() {
         hit.push(format!(
             "evaluating its values took more than {MAX_STEPS} steps (values that refer to each other over and over)"
+        ));
+    }
+    if TOO_MUCH_READ.get() {
+        hit.push(format!(
+            "its values read more than {} MiB of files (a file named over and over)",
+            MAX_READ_BYTES >> 20
         ));
     }
     let mut message = (!hit.is_empty()).then(|| format!("{}: replaced by *", hit.join("; ")));

@@ -234,7 +234,11 @@ impl<'a> Vars<'a> {
     /// `${file(./config.yml):key}`: a YAML or JSON file in the repository.
     fn file(&self, path: &str, address: &str, depth: usize) -> Option<Value> {
         let full = self.dir.join(path);
+        if !limits::may_read() {
+            return Some(Value::String("*".into()));
+        }
         let text = match self.root.read_text(&full, contained::MAX_BYTES) {
+            Ok(text) if !limits::charge_read(text.len()) => return Some(Value::String("*".into())),
             Ok(text) => text,
             Err(refusal @ (Refusal::Missing | Refusal::NotText | Refusal::Unreadable(_))) => {
                 self.note(format!("{path} {refusal}"));

@@ -103,7 +103,11 @@ impl<'a> Eval<'a> {
         } else {
             base.join(named)
         };
+        if !limits::may_read() {
+            return None;
+        }
         match root.read_text(&full, contained::MAX_BYTES) {
+            Ok(text) if !limits::charge_read(text.len()) => None,
             Ok(text) => Some(text),
             // A file that is not there, or not text: a reason, as for any unknown value.
             Err(refusal @ (Refusal::Missing | Refusal::NotText | Refusal::Unreadable(_))) => {
