@@ -89,11 +89,23 @@ fn prepare_dir(dir: &Path) -> Result<()> {
     }
     let rest = dir.strip_prefix(&trusted).unwrap_or(dir);
     let mut at = trusted.clone();
+    let mut below = false;
     for part in rest.components() {
         match part {
-            Component::Normal(p) => at.push(p),
+            Component::Normal(p) => {
+                at.push(p);
+                below = true;
+            }
             Component::CurDir => continue,
-            _ => bail!("--out {}: give a folder path without `..`", dir.display()),
+            // Leading `..` leave the working directory the way the user typed it.
+            Component::ParentDir if !below => {
+                at.push("..");
+                continue;
+            }
+            _ => bail!(
+                "--out {}: give a folder path without `..` after a folder name",
+                dir.display()
+            ),
         }
         match std::fs::symlink_metadata(&at) {
             Ok(m) if m.file_type().is_symlink() => bail!(
