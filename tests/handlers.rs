@@ -11,7 +11,7 @@ use std::collections::BTreeSet;
 use common::{function, json, leastpriv, stderr, stdout};
 use serde_json::Value;
 
-const APPS: &[&str] = &["sls-node", "sls-ts", "sam-python", "sam-node"];
+const APPS: &[&str] = &["sls-node", "sls-ts", "sam-python", "sam-node", "sls-python"];
 
 fn app(name: &str) -> String {
     format!("tests/fixtures/handlers/{name}")
@@ -76,6 +76,11 @@ fn typescript_exports_classes_and_aliases_are_followed() {
     let archive = set(&["dynamodb:Query", "dynamodb:DeleteItem", "s3:PutObject"]);
     assert_eq!(actions(&r, "archive"), archive, "export {{ impl as archive }}");
     assert_eq!(actions(&r, "nightly"), archive, "export default");
+    assert_eq!(
+        actions(&r, "reindex"),
+        set(&["es:StartServiceSoftwareUpdate"]),
+        "export * from: only the re-exported handler, not its neighbour `drain`"
+    );
 }
 
 #[test]
@@ -87,6 +92,16 @@ fn python_handlers_behind_powertools_decorators_and_executors() {
         set(&["dynamodb:Query", "dynamodb:BatchWriteItem"])
     );
     assert_eq!(actions(&r, "ExportReport"), set(&["dynamodb:Query", "s3:PutObject"]));
+}
+
+#[test]
+fn a_method_call_does_not_reach_a_handler_of_the_same_name() {
+    // Every handler calls `event.get(...)`; none but `get` reads an item.
+    let r = report("sls-python");
+    assert_eq!(actions(&r, "create"), set(&["dynamodb:PutItem"]));
+    assert_eq!(actions(&r, "get"), set(&["dynamodb:GetItem"]));
+    assert_eq!(actions(&r, "list"), set(&["dynamodb:Scan"]));
+    assert_eq!(actions(&r, "delete"), set(&["dynamodb:DeleteItem"]));
 }
 
 #[test]
@@ -189,6 +204,31 @@ fn code_no_handler_reaches_is_possible_not_granted() {
     let possible = function(&r, "main")["possible"].to_string();
     assert!(possible.contains("s3:DeleteBucket"), "{possible}");
     assert!(possible.contains("the handler does not reach"), "{possible}");
+}
+
+#[test]
+fn a_warning_about_a_neighbours_code_stays_with_the_neighbour() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("serverless.yml"),
+        "service: s\nprovider:\n  name: aws\n  runtime: nodejs20.x\nfunctions:\n  tidy:\n    handler: index.tidy\n  dynamic:\n    handler: index.dynamic\n",
+    )
+    .unwrap();
+    std::fs::write(
+        dir.path().join("index.js"),
+        "const AWS = require('aws-sdk');\nconst s3 = new AWS.S3();\n\nexports.tidy = async () => s3.getObject({ Bucket: 'b', Key: 'k' }).promise();\n\nexports.dynamic = async (event) => {\n  return s3[event.op]({ Bucket: 'b' }).promise();\n};\n",
+    )
+    .unwrap();
+    let r = json(&leastpriv(&[
+        "generate",
+        dir.path().to_str().unwrap(),
+        "--format",
+        "json",
+    ]));
+    let dynamic = function(&r, "dynamic")["warnings"].to_string();
+    assert!(dynamic.contains("unresolved-sdk-call"), "{dynamic}");
+    let tidy = function(&r, "tidy")["warnings"].to_string();
+    assert!(!tidy.contains("unresolved-sdk-call"), "{tidy}");
 }
 
 #[test]

@@ -95,8 +95,20 @@ fn free_port() -> u16 {
 
 /// One HTTP/1.1 request to 127.0.0.1:port; (status, body).
 pub fn http(port: u16, method: &str, path: &str, headers: &[(&str, &str)], body: &[u8]) -> (u16, String) {
-    let mut s = TcpStream::connect(("127.0.0.1", port)).expect("connect to the local server");
-    s.set_read_timeout(Some(Duration::from_secs(30))).unwrap();
+    try_http(port, method, path, headers, body).expect("a request to the local server")
+}
+
+/// [`http`], with the connection's errors returned (a server still starting up may
+/// accept and then reset the connection).
+pub fn try_http(
+    port: u16,
+    method: &str,
+    path: &str,
+    headers: &[(&str, &str)],
+    body: &[u8],
+) -> std::io::Result<(u16, String)> {
+    let mut s = TcpStream::connect(("127.0.0.1", port))?;
+    s.set_read_timeout(Some(Duration::from_secs(30)))?;
     let mut req = format!(
         "{method} {path} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nContent-Length: {}\r\nConnection: close\r\n",
         body.len()
@@ -105,17 +117,17 @@ pub fn http(port: u16, method: &str, path: &str, headers: &[(&str, &str)], body:
         req.push_str(&format!("{k}: {v}\r\n"));
     }
     req.push_str("\r\n");
-    s.write_all(req.as_bytes()).unwrap();
-    s.write_all(body).unwrap();
+    s.write_all(req.as_bytes())?;
+    s.write_all(body)?;
     let mut raw = Vec::new();
-    s.read_to_end(&mut raw).unwrap();
+    s.read_to_end(&mut raw)?;
     let text = String::from_utf8_lossy(&raw).into_owned();
     let status = text.split(' ').nth(1).and_then(|c| c.parse().ok()).unwrap_or(0);
     let body = text
         .split_once("\r\n\r\n")
         .map(|(_, b)| b.to_string())
         .unwrap_or_default();
-    (status, body)
+    Ok((status, body))
 }
 
 /// moto's server on a free loopback port, stopped when dropped.
@@ -140,7 +152,7 @@ impl Moto {
         let moto = Moto { child, port };
         let deadline = Instant::now() + Duration::from_secs(30);
         while Instant::now() < deadline {
-            if TcpStream::connect(("127.0.0.1", port)).is_ok() && moto.request("GET", "/moto-api/", &[], b"").0 == 200 {
+            if try_http(port, "GET", "/moto-api/", &[], b"").is_ok_and(|(status, _)| status == 200) {
                 return Some(moto);
             }
             std::thread::sleep(Duration::from_millis(200));

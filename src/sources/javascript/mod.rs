@@ -144,10 +144,6 @@ fn analyze_parsed(
     }
     calls::unsent_commands(&ev, &news, &mut found);
 
-    diagnostics.append(&mut found.diagnostics);
-    diagnostics.sort();
-    diagnostics.dedup();
-
     // Per handler, only the calls it reaches; what only a neighbour reaches is dropped,
     // what no handler reaches is kept as unreachable.
     let entry_path = entries.first().map(|f| parsed[*f].path.clone()).unwrap_or_default();
@@ -157,23 +153,28 @@ fn analyze_parsed(
         all_roots.extend(graph.roots(entries, reach::Entry::of(*h), &entry_path, &mut ignored));
     }
     let any = graph.reach(all_roots, &parsed, &mut ignored);
-    let places: Vec<Option<Node<'_>>> = found
-        .origins
-        .iter()
-        .map(|(f, start, end)| parsed[*f].root().descendant_for_byte_range(*start, *end))
-        .collect();
     handlers
         .iter()
         .map(|h| {
             let mut diags = diagnostics.clone();
             let roots = graph.roots(entries, reach::Entry::of(*h), &entry_path, &mut diags);
             let reach = graph.reach(roots, &parsed, &mut diags);
+            // A warning about code only a neighbouring handler runs is not this one's.
+            for d in &found.diagnostics {
+                let place = d.file.as_ref().zip(d.line).and_then(|(path, line)| {
+                    let file = parsed.iter().position(|p| &p.path == path)?;
+                    Some((file, parsed[file].line_start(line)?))
+                });
+                let neighbours = place.is_some_and(|(file, at)| {
+                    graph.status(file, at, &reach, &any, &parsed) == reach::Status::Neighbour
+                });
+                if !neighbours {
+                    diags.push(d.clone());
+                }
+            }
             let mut calls = Vec::new();
-            for ((call, (file, _, _)), node) in found.calls.iter().zip(&found.origins).zip(&places) {
-                let status = match node {
-                    Some(n) => graph.status(*file, *n, &reach, &any, &parsed),
-                    None => reach::Status::Live(Vec::new()),
-                };
+            for (call, (file, start, _)) in found.calls.iter().zip(&found.origins) {
+                let status = graph.status(*file, *start, &reach, &any, &parsed);
                 let mut call = call.clone();
                 match status {
                     reach::Status::Live(path) => call.path = path,

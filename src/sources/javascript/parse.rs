@@ -59,6 +59,19 @@ impl ParsedFile {
     pub fn text(&self, node: Node<'_>) -> &str {
         syntax::text(node, &self.source)
     }
+
+    /// The byte offset of the first non-blank character of a 1-based line.
+    pub fn line_start(&self, line: u32) -> Option<usize> {
+        let row = usize::try_from(line.checked_sub(1)?).ok()?;
+        let mut offset = 0;
+        for (i, text) in self.source.split_inclusive('\n').enumerate() {
+            if i == row {
+                return Some(offset + (text.len() - text.trim_start().len()));
+            }
+            offset += text.len();
+        }
+        None
+    }
 }
 
 /// Reads and parses `path`; `None` (with a warning) when it cannot be analysed at all.

@@ -8,7 +8,7 @@
 //! name. Top-level code runs for every handler. Each reached body keeps what reached
 //! it, so a call's chain can be shown.
 
-use std::collections::{BTreeSet, HashMap, VecDeque};
+use std::collections::{BTreeMap, BTreeSet, HashMap, VecDeque};
 
 use tree_sitter::Node;
 
@@ -38,6 +38,8 @@ pub enum Key {
     Top(FileId),
     /// A function body (by node id).
     Func(FileId, usize),
+    /// A class (by node id): its constructor, field initialisers and heritage.
+    Class(FileId, usize),
     /// What a file defines under one owner.
     Owned(FileId, Owner),
     /// A use of a name, anywhere.
@@ -51,6 +53,18 @@ pub enum Key {
 struct FuncInfo {
     name: String,
     line: u32,
+    start: usize,
+    end: usize,
+}
+
+/// Where a function body is, for finding the one around a call.
+#[derive(Debug, Clone)]
+struct Span {
+    start: usize,
+    end: usize,
+    id: usize,
+    /// The index of the span around this one.
+    parent: Option<usize>,
 }
 
 /// `x[name]()` with a name the code computes.
@@ -67,11 +81,11 @@ struct Dynamic {
 #[derive(Debug, Default)]
 pub struct Graph {
     edges: HashMap<Key, Vec<Key>>,
-    funcs: HashMap<(FileId, usize), FuncInfo>,
+    funcs: BTreeMap<(FileId, usize), FuncInfo>,
     /// The line each owner's first part starts on (a handler's place in a chain).
     owner_lines: HashMap<(FileId, Owner), u32>,
     /// Owners each file defines.
-    owners: HashMap<FileId, BTreeSet<Owner>>,
+    owners: BTreeMap<FileId, BTreeSet<Owner>>,
     /// Names each file exports.
     exported: HashMap<FileId, BTreeSet<String>>,
     /// Files defining each name / member.
@@ -83,6 +97,13 @@ pub struct Graph {
     /// Per file: the local modules its specifiers name.
     links: Vec<HashMap<String, FileId>>,
     dynamic: HashMap<Key, Vec<Dynamic>>,
+    /// Function bodies by file, ordered by start.
+    spans: HashMap<FileId, Vec<Span>>,
+    /// Method name → (its class, its body): reached when both the class and a use of
+    /// the name are.
+    gated: HashMap<String, Vec<(Key, Key)>>,
+    /// `export * from "./m"`: the modules each file re-exports whole.
+    star_exports: HashMap<FileId, Vec<FileId>>,
     files: usize,
 }
 
@@ -131,8 +152,6 @@ impl Graph {
                 g.statement(id, file, stmt);
             }
         }
-        // Each index list is sorted below: the map's order does not reach output.
-        #[allow(clippy::iter_over_hash_type)]
         for (file, owners) in &g.owners {
             for o in owners {
                 let (index, n) = match o {
@@ -146,6 +165,7 @@ impl Graph {
             v.sort_unstable();
             v.dedup();
         }
+        g.index_spans();
         g
     }
 
@@ -193,6 +213,19 @@ impl Graph {
                     self.region(file, parsed, value, owner);
                 } else {
                     let from_module = stmt.child_by_field_name("source").is_some();
+                    // `export * from "./impl"`: the handler may be any of its exports.
+                    let star = syntax::named_children(stmt)
+                        .iter()
+                        .all(|c| c.kind() == STRING || c.kind() == "comment");
+                    if from_module && star {
+                        let target = stmt
+                            .child_by_field_name("source")
+                            .map(|s| syntax::string_value(s, &parsed.source))
+                            .and_then(|spec| self.links.get(file).and_then(|l| l.get(&spec)).copied());
+                        if let Some(t) = target {
+                            self.star_exports.entry(file).or_default().push(t);
+                        }
+                    }
                     for clause in syntax::named_children(stmt)
                         .into_iter()
                         .filter(|c| c.kind() == EXPORT_CLAUSE)
@@ -282,7 +315,7 @@ impl Graph {
                             self.namespaces.entry(file).or_default().insert(local.clone(), module);
                         }
                         if let Some(v) = value {
-                            self.region(file, parsed, v, owner);
+                            self.region_in(file, parsed, v, owner, Some(d));
                         }
                         names.push(local);
                     }
@@ -370,16 +403,14 @@ impl Graph {
                             match name {
                                 Some(name) => {
                                     self.export(file, &name);
-                                    // `require("./m")` takes the whole object.
-                                    let whole = self.own(file, Owner::Name("default".into()));
+                                    // A `require("./m")` whose object is used whole.
+                                    let whole = self.own(file, Owner::Name(WHOLE.into()));
                                     self.edge(whole, Key::Owned(file, Owner::Name(name.clone())));
                                     let owner = self.own(file, Owner::Name(name));
-                                    let part = if member.kind() == PAIR {
-                                        member.child_by_field_name("value").unwrap_or(member)
-                                    } else {
-                                        member
-                                    };
-                                    self.region(file, parsed, part, owner);
+                                    match member.child_by_field_name("value").filter(|_| member.kind() == PAIR) {
+                                        Some(value) => self.region_in(file, parsed, value, owner, Some(member)),
+                                        None => self.region(file, parsed, member, owner),
+                                    }
                                 }
                                 None => self.region(file, parsed, member, Key::Top(file)),
                             }
@@ -387,14 +418,14 @@ impl Graph {
                     } else {
                         self.export(file, "default");
                         let owner = self.own(file, Owner::Name("default".into()));
-                        self.region(file, parsed, right, owner);
+                        self.region_in(file, parsed, right, owner, Some(expr));
                     }
                     return;
                 }
                 if let Some(name) = exported_name(parsed, left) {
                     self.export(file, &name);
                     let owner = self.own(file, Owner::Name(name));
-                    return self.region(file, parsed, right, owner);
+                    return self.region_in(file, parsed, right, owner, Some(expr));
                 }
                 let left = syntax::unwrap_expr(left);
                 let owner = match left.kind() {
@@ -406,7 +437,7 @@ impl Graph {
                     _ => return self.region(file, parsed, stmt, Key::Top(file)),
                 };
                 let owner = self.own(file, owner);
-                self.region(file, parsed, right, owner);
+                self.region_in(file, parsed, right, owner, Some(expr));
             }
             // `app.get("/", h)`, `router.route("/x").post(h)`: `h` is registered on `app`,
             // and runs where `app` does. The call itself runs at load time.
@@ -423,19 +454,41 @@ impl Graph {
 
     /// Indexes the function bodies and the names used in `node`, attributed to `owner`.
     fn region(&mut self, file: FileId, parsed: &ParsedFile, node: Node<'_>, owner: Key) {
+        self.region_in(file, parsed, node, owner, None);
+    }
+
+    /// [`Self::region`] for a node whose parent the caller knows (`Node::parent` walks
+    /// down from the root: asking it for every node of a wide file is quadratic).
+    fn region_in<'t>(
+        &mut self,
+        file: FileId,
+        parsed: &'t ParsedFile,
+        node: Node<'t>,
+        owner: Key,
+        parent: Option<Node<'t>>,
+    ) {
         if let Key::Owned(f, o) = &owner {
             self.owner_lines
                 .entry((*f, o.clone()))
                 .or_insert_with(|| syntax::line(node));
         }
+        let fallback_name = match &owner {
+            Key::Owned(_, Owner::Name(n) | Owner::Member(n)) => n.clone(),
+            _ => "<anonymous>".to_string(),
+        };
         let mut stack: Vec<(usize, Key)> = vec![(usize::MAX, owner)];
+        // The walked node's ancestors, itself last.
+        let mut ancestors: Vec<Node<'t>> = parent.into_iter().collect();
         syntax::walk(node, |n, enter| {
             if !enter {
                 if stack.last().is_some_and(|(id, _)| *id == n.id()) {
                     stack.pop();
                 }
+                ancestors.pop();
                 return false;
             }
+            ancestors.push(n);
+            let parent = ancestors.len().checked_sub(2).map(|i| ancestors[i]);
             let current = stack
                 .last()
                 .map(|(_, k)| k.clone())
@@ -446,11 +499,12 @@ impl Graph {
                 self.funcs.insert(
                     (file, n.id()),
                     FuncInfo {
-                        name: function_name(parsed, n),
+                        name: function_name(parsed, &ancestors).unwrap_or_else(|| fallback_name.clone()),
                         line: syntax::line(n),
+                        start: n.start_byte(),
+                        end: n.end_byte(),
                     },
                 );
-                let parent = n.parent();
                 let parent_kind = parent.map(|p| p.kind()).unwrap_or("");
                 let member = match (kind, parent_kind) {
                     (METHOD_DEFINITION, _) => n.child_by_field_name("name").map(|k| key_text(parsed, k)),
@@ -467,30 +521,44 @@ impl Graph {
                 };
                 // A decorated method, or any method of a decorated class (`@Get()`,
                 // `@Controller()`), is run by the framework that reads the decorators.
-                let in_class = (parent_kind == CLASS_BODY
-                    || matches!(parent_kind, FIELD_DEFINITION | PUBLIC_FIELD_DEFINITION))
-                    && !is_decorated_member(n);
-                if let Some(m) = &member {
-                    let owned = self.own(file, Owner::Member(m.clone()));
-                    self.edge(owned, key.clone());
+                let class = class_of_member(&ancestors).map(|c| Key::Class(file, c.id()));
+                let framework_run = is_decorated_member(&ancestors);
+                match (&class, &member) {
+                    // A class's method runs where it is called by name on code that
+                    // reached the class (`new Repo()`, `extends Repo`): the gate waits
+                    // for both.
+                    (Some(c), Some(m)) => {
+                        self.gated.entry(m.clone()).or_default().push((c.clone(), key.clone()));
+                        if framework_run || m == "constructor" {
+                            self.edge(c.clone(), key.clone());
+                        }
+                    }
+                    (_, Some(m)) => {
+                        let owned = self.own(file, Owner::Member(m.clone()));
+                        self.edge(owned, key.clone());
+                        self.edge(current, key.clone());
+                    }
+                    // Every other function goes with the code around it.
+                    _ => self.edge(current, key.clone()),
                 }
-                // A class's methods run where they are called by name; its constructor
-                // where the class is used; every other function with the code around it.
-                if !in_class || member.as_deref() == Some("constructor") {
-                    self.edge(current, key.clone());
-                }
+                stack.push((n.id(), key));
+                return true;
+            }
+            if matches!(kind, CLASS_DECLARATION | ABSTRACT_CLASS_DECLARATION | CLASS) {
+                let key = Key::Class(file, n.id());
+                self.edge(current, key.clone());
                 stack.push((n.id(), key));
                 return true;
             }
             match kind {
                 IDENTIFIER | SHORTHAND_PROPERTY_IDENTIFIER => {
                     let t = parsed.text(n);
-                    if t.len() <= MAX_NAME && !is_declared_name(n) {
+                    if t.len() <= MAX_NAME && !is_declared_name(n, parent) {
                         self.edge(current, Key::Name(t.to_string()));
                     }
                 }
                 PROPERTY_IDENTIFIER | PRIVATE_PROPERTY_IDENTIFIER => {
-                    let is_key = n.parent().is_some_and(|p| {
+                    let is_key = parent.is_some_and(|p| {
                         matches!(
                             p.kind(),
                             PAIR | METHOD_DEFINITION | FIELD_DEFINITION | PUBLIC_FIELD_DEFINITION
@@ -506,9 +574,20 @@ impl Graph {
                     }
                 }
                 CALL_EXPRESSION => {
-                    // `require("./m")` yields what `m` exports as a whole.
+                    // `require("./m")` yields what `m` exports: its callable or value
+                    // export, and every member of an exported object unless the result
+                    // is bound to a name (`const m = require("./m")`), whose uses say
+                    // which members run (`m.save()`).
                     if let Some(target) = self.required_module(file, parsed, n) {
                         self.edge(current.clone(), Key::Owned(target, Owner::Name("default".into())));
+                        let bound = parent.is_some_and(|p| {
+                            p.kind() == VARIABLE_DECLARATOR
+                                && p.child_by_field_name("name")
+                                    .is_some_and(|name| name.kind() == IDENTIFIER)
+                        });
+                        if !bound {
+                            self.edge(current.clone(), Key::Owned(target, Owner::Name(WHOLE.into())));
+                        }
                     }
                     if let Some(callee) = n.child_by_field_name("function").map(syntax::unwrap_expr)
                         && callee.kind() == SUBSCRIPT_EXPRESSION
@@ -564,6 +643,8 @@ impl Graph {
                 match self.exported.get(f) {
                     Some(names) => {
                         out.extend(names.iter().map(|n| Key::Owned(*f, Owner::Name(n.clone()))));
+                        let methods = self.gated.values().flatten().map(|(_, body)| body);
+                        out.extend(methods.filter(|b| matches!(b, Key::Func(bf, _) if bf == f)).cloned());
                         out.extend(
                             owners
                                 .filter(|o| matches!(o, Owner::Member(_)))
@@ -578,8 +659,18 @@ impl Graph {
         match (entry, entries.first()) {
             (Entry::Symbol(name), Some(f)) => {
                 let owner = Owner::Name(name.to_string());
+                let starred: Vec<FileId> = self
+                    .star_exports
+                    .get(f)
+                    .into_iter()
+                    .flatten()
+                    .copied()
+                    .filter(|t| self.owners.get(t).is_some_and(|o| o.contains(&owner)))
+                    .collect();
                 if self.owners.get(f).is_some_and(|o| o.contains(&owner)) {
                     out.push(Key::Owned(*f, owner));
+                } else if !starred.is_empty() {
+                    out.extend(starred.into_iter().map(|t| Key::Owned(t, owner.clone())));
                 } else if self.exported.get(f).is_some_and(|e| e.contains("default")) {
                     // `module.exports = handlers`: the member of what it exports.
                     out.push(Key::Owned(*f, Owner::Name("default".into())));
@@ -609,6 +700,8 @@ impl Graph {
     pub fn reach(&self, roots: Vec<Key>, files: &[ParsedFile], diags: &mut Vec<Diagnostic>) -> Reach {
         let mut from: HashMap<Key, Option<Key>> = HashMap::new();
         let mut queue: VecDeque<(Key, Option<Key>)> = roots.into_iter().map(|r| (r, None)).collect();
+        // Methods whose name was used before their class was reached: class → (use, body).
+        let mut waiting: HashMap<Key, Vec<(Key, Key)>> = HashMap::new();
         while let Some((key, parent)) = queue.pop_front() {
             if from.contains_key(&key) {
                 continue;
@@ -626,8 +719,23 @@ impl Graph {
                     for f in self.member_files.get(n).into_iter().flatten() {
                         next.push(Key::Owned(*f, Owner::Member(n.clone())));
                     }
+                    for (class, body) in self.gated.get(n).into_iter().flatten() {
+                        if from.contains_key(class) {
+                            next.push(body.clone());
+                        } else {
+                            waiting
+                                .entry(class.clone())
+                                .or_default()
+                                .push((key.clone(), body.clone()));
+                        }
+                    }
                     for f in self.name_files.get(n).into_iter().flatten().filter(|f| *f != from_file) {
                         next.push(Key::Owned(*f, Owner::Name(n.clone())));
+                    }
+                }
+                Key::Class(..) => {
+                    for (used, body) in waiting.remove(&key).unwrap_or_default() {
+                        queue.push_back((body, Some(used)));
                     }
                 }
                 _ => {}
@@ -662,11 +770,11 @@ impl Graph {
 
     /// Where the call `node` of `file` sits for `reach`; `any` is what every handler of
     /// the same files reaches together.
-    pub fn status(&self, file: FileId, node: Node<'_>, reach: &Reach, any: &Reach, files: &[ParsedFile]) -> Status {
-        let Some(func) = enclosing_function(node) else {
+    pub fn status(&self, file: FileId, at: usize, reach: &Reach, any: &Reach, files: &[ParsedFile]) -> Status {
+        let Some(func) = self.enclosing_function(file, at) else {
             return Status::Live(Vec::new());
         };
-        let key = Key::Func(file, func.id());
+        let key = Key::Func(file, func);
         if reach.from.contains_key(&key) {
             Status::Live(self.path(&key, reach, files))
         } else if any.from.contains_key(&key) {
@@ -674,6 +782,45 @@ impl Graph {
         } else {
             Status::Dead
         }
+    }
+
+    /// The innermost function body around byte `at` of `file` (bodies nest, so it is
+    /// the last one starting at or before `at` that holds it, or one around that).
+    fn enclosing_function(&self, file: FileId, at: usize) -> Option<usize> {
+        let spans = self.spans.get(&file)?;
+        let mut i = spans.partition_point(|s| s.start <= at).checked_sub(1)?;
+        loop {
+            let s = &spans[i];
+            if at < s.end {
+                return Some(s.id);
+            }
+            i = s.parent?;
+        }
+    }
+
+    /// Indexes function bodies by place, each with the body around it.
+    fn index_spans(&mut self) {
+        let mut by_file: BTreeMap<FileId, Vec<Span>> = BTreeMap::new();
+        for ((file, id), info) in &self.funcs {
+            by_file.entry(*file).or_default().push(Span {
+                start: info.start,
+                end: info.end,
+                id: *id,
+                parent: None,
+            });
+        }
+        for spans in by_file.values_mut() {
+            spans.sort_by_key(|s| (s.start, std::cmp::Reverse(s.end), s.id));
+            let mut open: Vec<usize> = Vec::new();
+            for i in 0..spans.len() {
+                while open.last().is_some_and(|&o| spans[o].end <= spans[i].start) {
+                    open.pop();
+                }
+                spans[i].parent = open.last().copied();
+                open.push(i);
+            }
+        }
+        self.spans = by_file.into_iter().collect();
     }
 
     fn path(&self, key: &Key, reach: &Reach, files: &[ParsedFile]) -> Vec<Hop> {
@@ -719,41 +866,55 @@ impl Graph {
     }
 }
 
-/// A class member with decorators of its own, or in a class that has some.
-fn is_decorated_member(member: Node<'_>) -> bool {
+/// The class whose body holds a method (or a field's function), from the member's
+/// ancestors (itself last).
+fn class_of_member<'t>(ancestors: &[Node<'t>]) -> Option<Node<'t>> {
+    let mut up = ancestors.iter().rev().skip(1).copied();
+    let mut body = up.next()?;
+    if matches!(body.kind(), FIELD_DEFINITION | PUBLIC_FIELD_DEFINITION) {
+        body = up.next()?;
+    }
+    if body.kind() != CLASS_BODY {
+        return None;
+    }
+    up.next()
+        .filter(|c| matches!(c.kind(), CLASS_DECLARATION | ABSTRACT_CLASS_DECLARATION | CLASS))
+}
+
+/// A class member with decorators of its own, or in a class that has some, from the
+/// member's ancestors (itself last).
+fn is_decorated_member(ancestors: &[Node<'_>]) -> bool {
     let has_decorator = |n: Node<'_>| {
-        let mut cursor = n.walk();
-        n.children(&mut cursor).any(|c| c.kind() == DECORATOR)
+        (0..n.child_count())
+            .filter_map(|i| n.child(i))
+            .any(|c| c.kind() == DECORATOR)
     };
-    let member = match member.parent() {
-        Some(p) if matches!(p.kind(), FIELD_DEFINITION | PUBLIC_FIELD_DEFINITION) => p,
-        _ => member,
-    };
+    let mut up = ancestors.iter().rev().copied();
+    let Some(mut member) = up.next() else { return false };
+    let mut next = up.next();
+    if let Some(p) = next
+        && matches!(p.kind(), FIELD_DEFINITION | PUBLIC_FIELD_DEFINITION)
+    {
+        member = p;
+        next = up.next();
+    }
     if has_decorator(member) || member.prev_named_sibling().is_some_and(|s| s.kind() == DECORATOR) {
         return true;
     }
-    let class = member.parent().and_then(|body| body.parent());
+    // next is the class body; then the class, then maybe `export`.
+    let class = next.and(up.next());
     class.is_some_and(|c| {
         has_decorator(c)
-            || c.parent()
+            || up
+                .next()
                 .is_some_and(|e| e.kind() == EXPORT_STATEMENT && has_decorator(e))
     })
 }
 
-/// The innermost function around a node.
-fn enclosing_function(node: Node<'_>) -> Option<Node<'_>> {
-    let mut cur = node.parent();
-    while let Some(n) = cur {
-        if syntax::is_function(n.kind()) {
-            return Some(n);
-        }
-        cur = n.parent();
-    }
-    None
-}
-
 const EXPRESSION_STATEMENT_KIND: &str = "expression_statement";
 const DECORATOR: &str = "decorator";
+/// The owner of every member of `module.exports = { ... }` taken as one value.
+const WHOLE: &str = "*module.exports";
 
 /// Text without whitespace (`module . exports` → `module.exports`).
 fn compact(text: &str) -> String {
@@ -860,8 +1021,8 @@ fn pattern_names(parsed: &ParsedFile, pattern: Node<'_>) -> Vec<(String, Option<
 }
 
 /// The name a declaration introduces (`create` of `function create()`): not a use.
-fn is_declared_name(n: Node<'_>) -> bool {
-    n.parent().is_some_and(|p| {
+fn is_declared_name(n: Node<'_>, parent: Option<Node<'_>>) -> bool {
+    parent.is_some_and(|p| {
         matches!(
             p.kind(),
             FUNCTION_DECLARATION | GENERATOR_FUNCTION_DECLARATION | CLASS_DECLARATION | VARIABLE_DECLARATOR
@@ -869,13 +1030,14 @@ fn is_declared_name(n: Node<'_>) -> bool {
     })
 }
 
-/// A readable name for a function body: its own name, or what it is assigned to.
-fn function_name(parsed: &ParsedFile, n: Node<'_>) -> String {
+/// A readable name for a function body (last of `ancestors`): its own name, or what
+/// it is assigned to; `None` when its ancestors in view do not say.
+fn function_name(parsed: &ParsedFile, ancestors: &[Node<'_>]) -> Option<String> {
+    let n = *ancestors.last()?;
     if let Some(name) = n.child_by_field_name("name") {
-        return crate::sources::sdk_call::shown_name(parsed.text(name));
+        return Some(crate::sources::sdk_call::shown_name(parsed.text(name)));
     }
-    let mut cur = n.parent();
-    while let Some(p) = cur {
+    for p in ancestors.iter().rev().skip(1) {
         let named = match p.kind() {
             VARIABLE_DECLARATOR => p.child_by_field_name("name"),
             PAIR => p.child_by_field_name("key"),
@@ -883,16 +1045,13 @@ fn function_name(parsed: &ParsedFile, n: Node<'_>) -> String {
             FIELD_DEFINITION | PUBLIC_FIELD_DEFINITION => p
                 .child_by_field_name("property")
                 .or_else(|| p.child_by_field_name("name")),
-            ARGUMENTS | CALL_EXPRESSION | PARENTHESIZED_EXPRESSION | AWAIT_EXPRESSION => {
-                cur = p.parent();
-                continue;
-            }
-            _ => None,
+            ARGUMENTS | CALL_EXPRESSION | PARENTHESIZED_EXPRESSION | AWAIT_EXPRESSION => continue,
+            _ => return Some("<anonymous>".to_string()),
         };
-        return match named {
-            Some(name) => crate::sources::sdk_call::shown_name(parsed.text(name)),
-            None => "<anonymous>".to_string(),
-        };
+        return Some(named.map_or_else(
+            || "<anonymous>".to_string(),
+            |name| crate::sources::sdk_call::shown_name(parsed.text(name)),
+        ));
     }
-    "<anonymous>".to_string()
+    None
 }

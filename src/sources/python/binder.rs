@@ -12,11 +12,18 @@ use super::scopes::{Binding, Bound, Param, ParamKind, Scope, ScopeId, ScopeKind,
 pub struct Builder<'s, 't> {
     scopes: &'s mut Scopes<'t>,
     file: &'t ParsedFile,
+    /// The name nodes of `x.name` attributes seen so far (their parents come first in
+    /// the walk; asking a node for its parent is a walk down from the root).
+    attribute_names: std::collections::HashSet<usize>,
 }
 
 impl<'s, 't> Builder<'s, 't> {
     pub fn new(scopes: &'s mut Scopes<'t>, file: &'t ParsedFile) -> Builder<'s, 't> {
-        Builder { scopes, file }
+        Builder {
+            scopes,
+            file,
+            attribute_names: std::collections::HashSet::new(),
+        }
     }
 }
 
@@ -303,10 +310,20 @@ impl<'t> Builder<'_, 't> {
                 }
             }
             k::CALL => self.call(node, scope),
-            k::ATTRIBUTE => self.scope(scope).attributes.push(node),
+            k::ATTRIBUTE => {
+                if let Some(name) = node.child_by_field_name("attribute") {
+                    self.attribute_names.insert(name.id());
+                }
+                self.scope(scope).attributes.push(node);
+            }
             k::IDENTIFIER => {
                 let name = self.text(node).to_string();
-                self.scope(scope).refs.insert(name);
+                // `x.name`: a method or another module's function, not a local name.
+                if self.attribute_names.contains(&node.id()) {
+                    self.scope(scope).attr_refs.insert(name);
+                } else {
+                    self.scope(scope).refs.insert(name);
+                }
             }
             _ => {}
         }

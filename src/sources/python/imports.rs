@@ -318,9 +318,12 @@ fn vendored_packages(root: &Path) -> BTreeSet<String> {
         if !(name.ends_with(".dist-info") || name.ends_with(".egg-info")) {
             continue;
         }
-        let record = std::fs::read_to_string(entry.path().join("RECORD"))
-            .or_else(|_| std::fs::read_to_string(entry.path().join("top_level.txt")))
-            .unwrap_or_default();
+        // Bounded and regular files only: a RECORD planted as a link to `/dev/zero` must
+        // not read forever.
+        let read = |name: &str| {
+            crate::sources::contained::read_regular_text(&entry.path().join(name), crate::sources::contained::MAX_BYTES)
+        };
+        let record = read("RECORD").or_else(|_| read("top_level.txt")).unwrap_or_default();
         for line in record.lines().take(100_000) {
             let path = line.split(',').next().unwrap_or("");
             let top = path.split('/').next().unwrap_or("").trim();
@@ -430,5 +433,25 @@ mod tests {
             t.resolve("src.app", &r(0, "helpers", None)),
             Resolved::Module("src.helpers".into())
         );
+    }
+}
+
+#[cfg(test)]
+mod vendored_tests {
+    use super::vendored_packages;
+
+    #[test]
+    fn a_record_linked_to_a_device_is_not_read() {
+        let dir = tempfile::tempdir().unwrap();
+        let info = dir.path().join("evil-1.0.dist-info");
+        std::fs::create_dir(&info).unwrap();
+        std::os::unix::fs::symlink("/dev/zero", info.join("RECORD")).unwrap();
+        std::fs::write(info.join("top_level.txt"), "evil\n").unwrap();
+        let good = dir.path().join("requests-2.0.dist-info");
+        std::fs::create_dir(&good).unwrap();
+        std::fs::write(good.join("RECORD"), "requests/__init__.py,sha256=x,1\n").unwrap();
+        let found = vendored_packages(dir.path());
+        assert!(found.contains("requests"), "{found:?}");
+        assert!(found.contains("evil"), "falls back to top_level.txt: {found:?}");
     }
 }

@@ -338,6 +338,19 @@ pub fn reach(env: &Env<'_>, graph: &Graph, roots: &[ScopeId], diags: &mut Vec<Di
         for name in &s.refs {
             next.extend(graph.named(name));
         }
+        // `x.name`: a method of any class, or a function of another module (`db.save`);
+        // never a function of this scope's own module by that name (`event.get` does
+        // not run the module's `get` handler).
+        for name in &s.attr_refs {
+            next.extend(graph.named(name).filter(|t| {
+                let target = env.scopes.get(*t);
+                target.method_of.is_some()
+                    || target.module != s.module
+                    || target
+                        .parent
+                        .is_some_and(|p| env.scopes.get(p).kind != ScopeKind::Module)
+            }));
+        }
         // Imported modules run their top level.
         for b in s.names.values().flatten() {
             if let Binding::Import(imp) = &b.binding {

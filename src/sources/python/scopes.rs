@@ -100,6 +100,8 @@ pub struct Scope<'t> {
     pub iterables: Vec<Node<'t>>,
     /// Identifiers read in this scope (for reachability).
     pub refs: BTreeSet<String>,
+    /// Attribute names read in this scope (`save` of `repo.save()`).
+    pub attr_refs: BTreeSet<String>,
 }
 
 /// Every scope of every file.
@@ -160,6 +162,7 @@ impl<'t> Scopes<'t> {
             attributes: Vec::new(),
             iterables: Vec::new(),
             refs: BTreeSet::new(),
+            attr_refs: BTreeSet::new(),
         });
         id
     }
