@@ -1,8 +1,11 @@
 //! A hostile pull request, driven through the real binary: definitions that name files
-//! outside the repository, devices and pseudo-files, links out of it, and values no
-//! resource name could be. A secret in the run's environment (and in a file beside the
-//! repository) must appear in no output format; each case asserts the exact warning and
-//! the exit code, and the run is killed (and fails) after 60 seconds or 4 GB.
+//! outside the repository, devices and pseudo-files, links out of it, values no resource
+//! name could be, values and inclusions that multiply, links planted in `--out`, trail
+//! records that are no AWS call or too large to hold, policies that repeat themselves.
+//! A secret in the run's environment (and in a file beside the repository) must appear
+//! in no output format; each case asserts the exact warning and the exit code, and the
+//! run is killed (and fails) after 60 seconds or past its address-space limit (4 GB, or
+//! 1 GB where a case says); peak memory is sampled from /proc.
 
 use std::io::Read as _;
 use std::path::{Path, PathBuf};
