@@ -29,6 +29,7 @@ seed template_readers_never_panic '\x02' -name 'serverless.yml'
 seed template_readers_never_panic '\x03' -name '*.tf'
 seed cloudtrail_record_reader_never_panics '' \( -name '*.json' -o -name '*.jsonl' \) -path '*cloudtrail*'
 seed policy_evaluator_never_panics_and_is_consistent 's3:GetObject\narn:aws:s3:::b/k\n' -name '*.json' -path '*diff*'
+seed diff_of_hostile_policies_stays_bounded 's3:GetObject\narn:aws:s3:::b/k\n' -name '*.json' -path '*diff*'
 
 cargo fuzz build -O
 status=0

@@ -94,6 +94,8 @@ pub mod codes {
     pub const DYNAMIC_DISPATCH: &str = "dynamic-dispatch";
     pub const MALFORMED_RECORD: &str = "malformed-record";
     pub const UNSAFE_PATH: &str = "unsafe-path";
+    pub const EVALUATION_LIMIT: &str = "evaluation-limit";
+    pub const INCLUSION_CYCLE: &str = "inclusion-cycle";
     pub const IMPLAUSIBLE_VALUE: &str = "implausible-value";
     // Today's permissions and the diff (`leastpriv diff`).
     pub const CURRENT_UNKNOWN: &str = "current-unknown";

@@ -53,6 +53,9 @@ pub struct RunResult {
     pub diagnostics: Vec<Diagnostic>,
     /// What the CloudTrail sources held and where it went, when `--cloudtrail` was given.
     pub cloudtrail: Option<crate::evidence::observed::CloudtrailSummary>,
+    /// Definitions that could not be read at all ([`discover::Discovery::unreadable`]):
+    /// the functions they declare are missing.
+    pub unreadable: Vec<PathBuf>,
     /// The `leastpriv.toml` the run used.
     pub config_file: Option<PathBuf>,
 }
@@ -79,6 +82,7 @@ pub fn run_with_progress(
     let mut specs = Vec::new();
     let mut definitions = Vec::new();
     let mut diagnostics = Vec::new();
+    let mut unreadable = Vec::new();
     let pseudo = Pseudo {
         account: config.synthesis.arn.account.clone(),
         region: config.synthesis.arn.region.clone(),
@@ -94,6 +98,7 @@ pub fn run_with_progress(
         specs.extend(found.functions);
         definitions.extend(found.definitions);
         diagnostics.extend(found.diagnostics);
+        unreadable.extend(found.unreadable);
     }
     // The config's declarations inform the rules, not the graph of what templates declare.
     let encrypted = EncryptedResources::new(definitions.iter().chain(&config.declared));
@@ -122,6 +127,7 @@ pub fn run_with_progress(
         diagnostics,
         cloudtrail: observed,
         config_file: config.config_file.clone(),
+        unreadable,
     })
 }
 

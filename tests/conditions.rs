@@ -104,6 +104,7 @@ fn conditioned_run(region: Option<&str>) -> pipeline::RunResult {
         diagnostics: Vec::new(),
         cloudtrail: None,
         config_file: None,
+        unreadable: Vec::new(),
     }
 }
 

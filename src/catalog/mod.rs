@@ -340,6 +340,12 @@ impl Catalog {
     }
 
     /// The boto3 service for a CloudTrail `eventSource` host (`s3.amazonaws.com`).
+    /// Whether CloudTrail names a service of the catalog with this `eventSource`, exactly
+    /// as the catalog spells it (`s3.amazonaws.com`): no other host, case or padding.
+    pub fn is_event_source(&self, source: &str) -> bool {
+        self.by_event_source.contains_key(source)
+    }
+
     pub fn service_for_event_source(&self, source: &str) -> Option<&str> {
         if let Some(s) = self.by_event_source.get(source) {
             return Some(s);

@@ -7,6 +7,7 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result};
 use leastpriv::catalog::Catalog;
+use leastpriv::diagnostics::{Diagnostic, codes};
 use leastpriv::evidence::Evidence;
 use leastpriv::pipeline::{self, Config, FunctionResult, RunResult};
 use leastpriv::policy::change::{Changes, changes, introduced};
@@ -80,13 +81,37 @@ pub fn run(args: &DiffArgs) -> Result<ExitStatus> {
         },
         base: args.base.clone(),
         functions,
-        diagnostics: Vec::new(),
+        // A definition that could not be read: the report says so, not only stderr.
+        diagnostics: result
+            .unreadable
+            .iter()
+            .map(|p| {
+                Diagnostic::warning(
+                    codes::TEMPLATE_ERROR,
+                    "could not be read: its functions were not compared",
+                )
+                .at(p, None)
+            })
+            .collect(),
     };
     print(&match args.format {
         DiffFormat::Json => diff_json::render(&report),
         DiffFormat::Markdown => diff_markdown::render(&report),
         DiffFormat::Sarif => sarif::render(&report),
     });
+    if let Some(first) = result.unreadable.first() {
+        // The functions those definitions declare were not compared: a gate must not
+        // pass on what it did not see.
+        warn(&format!(
+            "error: {} could not be read{}: its functions were not compared",
+            first.display(),
+            match result.unreadable.len() {
+                1 => String::new(),
+                n => format!(" (and {} other definitions)", n - 1),
+            }
+        ));
+        return Ok(ExitStatus::BadInput);
+    }
     let found = match args.fail_on {
         None => false,
         Some(FailOn::Missing) => report.missing() > 0,

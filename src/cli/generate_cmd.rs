@@ -4,7 +4,7 @@
 
 use std::collections::BTreeMap;
 
-use anyhow::{Context, Result, bail};
+use anyhow::{Result, bail};
 use leastpriv::evidence::ArnContext;
 use leastpriv::pipeline::{Config, FunctionResult, RunResult};
 use leastpriv::policy::{AcceptedExtra, FunctionOptions, Include, ResourceMapping, SynthesisOptions};
@@ -195,25 +195,22 @@ fn emit(
         print(whole.trim_end());
         return Ok(());
     };
-    std::fs::create_dir_all(dir).with_context(|| format!("{}: cannot create the output folder", dir.display()))?;
-    for f in &result.functions {
-        // Function names come from user files: keep the file inside --out.
-        let stem: String = f
-            .spec
-            .name
-            .chars()
-            .map(|c| if c == '/' || c == '\\' || c == ':' { '_' } else { c })
-            .collect();
-        let stem = if stem.starts_with('.') {
-            format!("_{stem}")
-        } else {
-            stem
-        };
-        for (name, text) in per_function(f, &stem) {
-            let path = dir.join(name);
-            std::fs::write(&path, text.trim_end().to_string() + "\n")
-                .with_context(|| format!("{}: cannot write", path.display()))?;
-        }
-    }
+    let files: Vec<super::out_dir::OutFile> = result
+        .functions
+        .iter()
+        .enumerate()
+        .flat_map(|(index, f)| {
+            // Function names come from user files: a safe stem, inside --out.
+            per_function(f, &super::out_dir::stem(&f.spec.name))
+                .into_iter()
+                .map(move |(name, text)| super::out_dir::OutFile {
+                    index,
+                    function: f.spec.name.clone(),
+                    name,
+                    text,
+                })
+        })
+        .collect();
+    super::out_dir::write_all(dir, &files)?;
     Ok(())
 }

@@ -9,6 +9,7 @@ mod exit;
 mod explain_cmd;
 mod generate_cmd;
 mod graph_cmd;
+mod out_dir;
 mod run;
 
 use clap::Parser;

@@ -28,6 +28,21 @@ pub fn needs_of_call(call: &SdkCall, catalog: &Catalog, out: &mut Vec<Need>, dia
         );
         return;
     }
+    for (name, hints) in &call.params {
+        if hints.iter().any(Hint::is_too_long) {
+            diags.push(
+                Diagnostic::warning(
+                    codes::EVALUATION_LIMIT,
+                    format!(
+                        "{}: parameter {name} is built past {} bytes (a string doubled over and over): replaced by *",
+                        call.call,
+                        crate::sources::limits::MAX_VALUE_BYTES
+                    ),
+                )
+                .at(&call.file, Some(call.line)),
+            );
+        }
+    }
     let Some((api, op)) = catalog.operation(&call.service, &call.operation) else {
         diags.push(
             Diagnostic::warning(

@@ -30,13 +30,30 @@ impl Sources {
     }
 }
 
+/// `text` on one line: a name a repository chose (a function's, a role's) cannot break
+/// out of a table row, a code span or a diagram into Markdown of its own.
+fn one_line(text: &str) -> String {
+    text.chars().map(|c| if c.is_control() { ' ' } else { c }).collect()
+}
+
+/// `text` for HTML (`<summary>`): its markup shown, not applied.
+fn html(text: &str) -> String {
+    one_line(text)
+        .replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+}
+
 /// `text` as inline code, whatever backticks it holds.
 fn code(text: &str) -> String {
-    let text = text.replace('|', "\\|");
-    if text.contains('`') {
-        format!("`` {text} ``")
-    } else {
+    let text = one_line(text).replace('|', "\\|");
+    // The fence is one backtick longer than the longest run inside, so nothing closes it.
+    let longest = text.split(|c| c != '`').map(str::len).max().unwrap_or(0);
+    if longest == 0 {
         format!("`{text}`")
+    } else {
+        let fence = "`".repeat(longest + 1);
+        format!("{fence} {text} {fence}")
     }
 }
 
@@ -91,22 +108,63 @@ pub fn render(report: &DiffReport) -> String {
         report.excess(),
         report.broader()
     );
+    for d in &report.diagnostics {
+        // The run's own problems (a definition that could not be read): said first, as
+        // the counts above leave its functions out.
+        let _ = writeln!(out, "> ⚠️ {}\n", code(&d.one_line()));
+    }
     out.push_str("| function | result |\n| --- | --- |\n");
+    // Byte lengths bound character counts: what fits in bytes fits GitHub's limit.
+    let budget = MAX_COMMENT_CHARS - NOTE_RESERVE;
+    let mut rows_left_out = 0;
     for f in &report.functions {
-        let _ = writeln!(out, "| {} | {} |", code(&f.name), counts(f));
+        let row = format!("| {} | {} |\n", code(&f.name), counts(f));
+        if out.len() + row.len() > budget / 2 {
+            rows_left_out += 1;
+            continue;
+        }
+        out.push_str(&row);
+    }
+    if rows_left_out > 0 {
+        let _ = writeln!(out, "| … | {rows_left_out} more functions |");
     }
     let mut sources = Sources::default();
+    let mut details_left_out = 0;
     for f in flagged {
-        details(&mut out, f, &mut sources);
+        let mut one = String::new();
+        details(&mut one, f, &mut sources);
+        if out.len() + one.len() > budget {
+            details_left_out += 1;
+            continue;
+        }
+        out.push_str(&one);
+    }
+    if rows_left_out + details_left_out > 0 {
+        let _ = write!(
+            out,
+            "\n_This diff is longer than a GitHub comment may be ({MAX_COMMENT_CHARS} characters): {} left out. \
+             The whole diff is in `leastpriv diff --format json` or `--format sarif` (the action's `sarif` file)._\n",
+            match (rows_left_out, details_left_out) {
+                (0, d) => format!("the details of {d} functions"),
+                (r, 0) => format!("{r} functions"),
+                (r, d) => format!("{r} functions, and the details of {d}"),
+            }
+        );
     }
     out
 }
+
+/// The longest comment GitHub takes, in characters.
+pub const MAX_COMMENT_CHARS: usize = 65_536;
+
+/// Kept free under [`MAX_COMMENT_CHARS`] for the note that says what was left out.
+const NOTE_RESERVE: usize = 1_024;
 
 fn details(out: &mut String, f: &FunctionDiff, sources: &mut Sources) {
     let _ = writeln!(
         out,
         "\n<details>\n<summary><b>{}</b>: {}</summary>\n",
-        f.name,
+        html(&f.name),
         counts(f)
     );
     if let Some(role) = &f.role {
@@ -251,7 +309,7 @@ fn evidence_lines(out: &mut String, evidence: &[Evidence], sources: &mut Sources
 }
 
 fn text(s: &str) -> String {
-    s.replace('"', "#quot;")
+    one_line(s).replace('"', "#quot;").replace('`', "#96;")
 }
 
 /// `a`, `b`, `c` and N more.
@@ -312,6 +370,26 @@ fn mermaid(f: &FunctionDiff) -> String {
 pub(crate) mod tests {
     use super::*;
     use crate::policy::diff::{Broader, Conditional, Missing};
+
+    #[test]
+    fn a_name_a_repository_chose_cannot_break_out_of_the_comment() {
+        let mut report = through_another_service();
+        report.functions[0].name = "w</summary></details>\n\n**all clear** | ✔ |\n```".into();
+        let out = render(&report);
+        assert!(!out.contains("</summary></details>\n"), "{out}");
+        assert!(!out.contains("\n**all clear**"), "{out}");
+        assert!(
+            out.contains("<summary><b>w&lt;/summary&gt;&lt;/details&gt;  **all clear** | ✔ | ```</b>"),
+            "{out}"
+        );
+        // Only the diagram's fences start a line; the name's backticks stay in code spans.
+        assert_eq!(out.lines().filter(|l| l.starts_with("```")).count(), 2, "{out}");
+        assert!(
+            out.contains("| ```` w</summary></details>  **all clear** \\| ✔ \\| ``` ```` |"),
+            "{out}"
+        );
+        assert_eq!(code("a``b"), "``` a``b ```");
+    }
 
     /// A diff of a function whose key is needed through SQS and granted through SNS.
     pub(crate) fn through_another_service() -> DiffReport {

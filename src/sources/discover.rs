@@ -212,6 +212,10 @@ pub struct Discovery {
     /// Resources the deployment definitions declare, for the graph.
     pub definitions: Vec<Definition>,
     pub diagnostics: Vec<Diagnostic>,
+    /// Definitions (or `.tf` files of a module) that could not be read at all: refused,
+    /// not text, or not valid YAML, JSON or HCL. The functions they declare are missing,
+    /// so `diff` cannot vouch for the repository (exit 2).
+    pub unreadable: Vec<PathBuf>,
 }
 
 /// Errors that make a PATH unusable (exit code 2).
@@ -244,18 +248,29 @@ pub fn plain(path: &Path) -> Result<Discovery, DiscoverError> {
         .into_iter()
         .flatten()
         .flatten()
-        // file_type() does not follow symlinks: a linked folder is not a function.
-        .filter(|e| e.file_type().is_ok_and(|t| t.is_dir()))
         .filter(|e| {
             e.file_name()
                 .to_str()
                 .is_some_and(|n| !walk::is_skipped_dir(n) && !n.starts_with('.'))
         })
+        // file_type() does not follow symlinks: a linked folder is not a function, and
+        // is said to be skipped (below).
+        .filter(|e| {
+            e.file_type()
+                .is_ok_and(|t| t.is_dir() || t.is_symlink() && e.path().is_dir())
+        })
         .map(|e| e.path())
         .collect();
     subdirs.sort();
     for dir in subdirs {
+        if dir.symlink_metadata().is_ok_and(|m| m.file_type().is_symlink()) {
+            found.diagnostics.push(skipped_function_link(&dir));
+            continue;
+        }
         let files = walk::source_files(&dir);
+        found
+            .diagnostics
+            .extend(walk::skipped_links(&dir).iter().map(|l| skipped_link(l)));
         if files.is_empty() {
             continue;
         }
@@ -275,6 +290,30 @@ pub fn plain(path: &Path) -> Result<Discovery, DiscoverError> {
         }
     }
     Ok(found)
+}
+
+/// The `unsafe-path` warning for a link a folder walk did not follow: a linked function
+/// folder, or a linked module in one.
+pub fn skipped_link(link: &Path) -> Diagnostic {
+    let what = if link.parent().is_some_and(|p| p.as_os_str().is_empty()) {
+        "not followed"
+    } else {
+        "not followed by the folder walk (its code counts only where an import inside the repository reaches it)"
+    };
+    Diagnostic::warning(
+        crate::diagnostics::codes::UNSAFE_PATH,
+        format!("a symbolic link: {what}"),
+    )
+    .at(link, None)
+}
+
+/// The `unsafe-path` warning for a linked folder among a plain folder's functions.
+fn skipped_function_link(link: &Path) -> Diagnostic {
+    Diagnostic::warning(
+        crate::diagnostics::codes::UNSAFE_PATH,
+        "a symbolic link: not followed, not analysed as a function",
+    )
+    .at(link, None)
 }
 
 fn folder_name(path: &Path) -> String {

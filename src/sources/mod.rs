@@ -7,6 +7,7 @@ pub mod current;
 pub mod discover;
 pub mod git_tree;
 pub mod javascript;
+pub mod limits;
 pub mod plausible;
 pub mod python;
 pub mod sdk_call;

@@ -6,6 +6,8 @@ use std::path::PathBuf;
 
 use serde::Serialize;
 
+use crate::sources::limits;
+
 /// One piece of a resource name as the code builds it.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize)]
 #[serde(tag = "kind", content = "value", rename_all = "snake_case")]
@@ -17,6 +19,9 @@ pub enum Piece {
     /// Something computed at run time (`{user}` in an f-string, a function argument).
     Unknown(String),
 }
+
+/// Why a piece is unknown when the code built a string past [`limits::MAX_VALUE_BYTES`].
+const TOO_LONG: &str = "a string longer than 65536 bytes";
 
 /// What the code says about one parameter's value: a concatenation of pieces.
 /// `"orders"` is one literal; `os.environ["TABLE"]` one env var;
@@ -45,11 +50,32 @@ impl Hint {
         }
     }
 
-    /// Joins hints as string concatenation does, merging adjacent literals.
+    /// The unknown piece a concatenation past [`limits::MAX_VALUE_BYTES`] leaves.
+    pub fn too_long() -> Hint {
+        Hint::unknown(TOO_LONG)
+    }
+
+    /// Whether a piece of this hint is a string that grew past the cap.
+    pub fn is_too_long(&self) -> bool {
+        self.pieces
+            .iter()
+            .any(|p| matches!(p, Piece::Unknown(w) if w == TOO_LONG))
+    }
+
+    /// Joins hints as string concatenation does, merging adjacent literals. A result past
+    /// [`limits::MAX_VALUE_BYTES`] (or as many pieces) is unknown: code that doubles a
+    /// string over and over costs bounded memory.
     pub fn concat(parts: impl IntoIterator<Item = Hint>) -> Hint {
         let mut pieces: Vec<Piece> = Vec::new();
+        let mut len = 0usize;
         for part in parts {
             for piece in part.pieces {
+                len += match &piece {
+                    Piece::Literal(s) | Piece::Env(s) | Piece::Unknown(s) => s.len().max(1),
+                };
+                if len > limits::MAX_VALUE_BYTES {
+                    return Hint::too_long();
+                }
                 match (pieces.last_mut(), piece) {
                     (Some(Piece::Literal(prev)), Piece::Literal(next)) => prev.push_str(&next),
                     (_, piece) => pieces.push(piece),

@@ -46,6 +46,29 @@ pub fn source_files(dir: &Path) -> Vec<PathBuf> {
     out
 }
 
+/// The symbolic links under `dir` (recursively, outside skipped folders) that
+/// [`source_files`] does not follow although they could hold code: links to folders and
+/// links named like a source file, sorted. Each is reported, so no code disappears
+/// silently.
+pub fn skipped_links(dir: &Path) -> Vec<PathBuf> {
+    let mut out: Vec<PathBuf> = walkdir::WalkDir::new(dir)
+        .follow_links(false)
+        .min_depth(1)
+        .into_iter()
+        .filter_entry(|e| !(e.file_type().is_dir() && e.file_name().to_str().is_some_and(is_skipped_dir)))
+        .filter_map(Result::ok)
+        .filter(|e| e.path_is_symlink())
+        .filter(|e| {
+            let p = e.path();
+            !e.file_name().to_str().is_some_and(is_skipped_dir)
+                && (p.is_dir() || Language::from_path(p).is_some() && !is_declaration_file(p))
+        })
+        .map(|e| e.into_path())
+        .collect();
+    out.sort();
+    out
+}
+
 /// `.d.ts` files declare types only.
 fn is_declaration_file(path: &Path) -> bool {
     name_ends_with(path, ".d.ts")

@@ -120,6 +120,10 @@ pub fn map_record(r: &Record<'_>, params: &Value, catalog: &Catalog) -> Outcome 
             .filter(|a| a.bytes().all(|b| b.is_ascii_digit()))
             .map(String::from),
     };
+    if !catalog.is_event_source(&r.event_source) {
+        // Readers refuse such records; one built another way still grants nothing.
+        return Outcome::Unmapped;
+    }
     let denied = r.error_code.as_deref().is_some_and(|c| DENIED_CODES.contains(&c));
     let mut out: Vec<Mapped> = Vec::new();
     match operation_of(catalog, r, params) {

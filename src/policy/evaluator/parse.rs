@@ -140,13 +140,26 @@ fn statement(v: &Value) -> Result<Statement, String> {
     })
 }
 
+/// `Action`/`NotAction` or `Resource`/`NotResource`, each pattern once: a repeated one
+/// (actions compared without case, as IAM does) is dropped, so a hostile statement of
+/// one action listed a thousand times costs what one costs.
 fn clause(obj: &serde_json::Map<String, Value>, listed: &str, except: &str) -> Result<Clause, String> {
+    let fold = listed == "Action";
     match (obj.get(listed), obj.get(except)) {
         (Some(_), Some(_)) => Err(format!("both {listed} and {except}")),
-        (Some(v), None) => strings(v, listed).map(Clause::Listed),
-        (None, Some(v)) => strings(v, except).map(Clause::Except),
+        (Some(v), None) => strings(v, listed).map(|p| Clause::Listed(distinct(p, fold))),
+        (None, Some(v)) => strings(v, except).map(|p| Clause::Except(distinct(p, fold))),
         (None, None) => Err(format!("neither {listed} nor {except}")),
     }
+}
+
+/// `patterns` without repeats, in their first order; `fold` compares them without case.
+fn distinct(patterns: Vec<String>, fold: bool) -> Vec<String> {
+    let mut seen = std::collections::HashSet::with_capacity(patterns.len());
+    patterns
+        .into_iter()
+        .filter(|p| seen.insert(if fold { p.to_ascii_lowercase() } else { p.clone() }))
+        .collect()
 }
 
 fn strings(v: &Value, element: &str) -> Result<Vec<String>, String> {
@@ -168,6 +181,25 @@ fn strings(v: &Value, element: &str) -> Result<Vec<String>, String> {
 mod tests {
     use super::*;
     use serde_json::json;
+
+    #[test]
+    fn repeated_patterns_are_kept_once() {
+        let p = Policy::parse(
+            "p",
+            &json!({"Statement": {"Effect": "Allow", "Action": ["s3:GetObject", "S3:getobject", "s3:PutObject", "s3:GetObject"],
+                    "NotResource": ["arn:aws:s3:::b/K", "arn:aws:s3:::b/k", "arn:aws:s3:::b/K"]}}),
+        )
+        .unwrap();
+        let s = &p.statements[0];
+        assert_eq!(
+            s.action,
+            Clause::Listed(vec!["s3:GetObject".into(), "s3:PutObject".into()])
+        );
+        assert_eq!(
+            s.resource,
+            Clause::Except(vec!["arn:aws:s3:::b/K".into(), "arn:aws:s3:::b/k".into()])
+        );
+    }
 
     #[test]
     fn every_legal_shape() {

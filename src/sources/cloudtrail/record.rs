@@ -95,6 +95,11 @@ impl Record<'_> {
 pub struct Parsed {
     pub records: u64,
     pub malformed: u64,
+    /// Of the malformed records, those whose `eventSource` is not an AWS service's
+    /// (see [`is_aws_event_source`]).
+    pub unknown_source: u64,
+    /// Of the malformed records, those larger than the scanner's cap, skipped unread.
+    pub oversized: u64,
     /// Values that are neither a record nor a known wrapper of records.
     pub foreign: u64,
 }
@@ -103,6 +108,8 @@ impl Parsed {
     pub fn add(&mut self, o: Parsed) {
         self.records += o.records;
         self.malformed += o.malformed;
+        self.unknown_source += o.unknown_source;
+        self.oversized += o.oversized;
         self.foreign += o.foreign;
     }
 }
@@ -227,6 +234,13 @@ fn parse_nested(json: &[u8], emit: &mut dyn FnMut(Record<'_>), depth: u8) -> Par
         }
     };
     if wire.event_name.is_some() || wire.event_source.is_some() {
+        if wire.event_source.as_deref().is_some_and(|s| !is_aws_event_source(s)) {
+            // `s3.evil.com`, `S3.amazonaws.com`, `s3.amazonaws.com ` are no AWS service:
+            // such a record must never become a grant.
+            out.malformed += 1;
+            out.unknown_source += 1;
+            return out;
+        }
         match into_record(wire) {
             Some(r) => {
                 emit(r);
@@ -267,6 +281,13 @@ fn parse_nested(json: &[u8], emit: &mut dyn FnMut(Record<'_>), depth: u8) -> Par
     }
     out.foreign += 1;
     out
+}
+
+/// Whether `source` is the `eventSource` CloudTrail gives a service of the catalog, exactly
+/// (`s3.amazonaws.com`; not `s3.evil.com`, `S3.amazonaws.com`, padded or with a NUL). A
+/// record naming anything else is malformed: it is counted, reported and never mapped.
+pub fn is_aws_event_source(source: &str) -> bool {
+    crate::catalog::Catalog::embedded().is_event_source(source)
 }
 
 /// A value that failed to parse but names record fields: count it as a bad record.

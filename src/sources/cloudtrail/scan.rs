@@ -1,8 +1,10 @@
 //! Splits a stream of trail JSON into record-sized objects without holding the whole
 //! stream: `{"Records":[{..},{..}]}` yields each element, JSON Lines and concatenated
 //! objects yield each object, a top-level array yields each element. Memory is bounded by
-//! the largest single object, never by the file. A file cut short still yields every
-//! whole object before the cut (a broken `{"Records":[ {..} {..}` with no commas too).
+//! [`MAX_RECORD`], never by the file or by the largest object: an object larger than that
+//! is skipped while it streams past (counted in [`Scanner::oversized`]), never held whole.
+//! A file cut short still yields every whole object before the cut (a broken
+//! `{"Records":[ {..} {..}` with no commas too).
 
 use std::io::{self, BufRead};
 
@@ -13,14 +15,14 @@ pub enum ScanError {
     Truncated,
     #[error("not JSON (unexpected byte {0:?} at offset {1})")]
     NotJson(char, u64),
-    #[error("one JSON value is larger than {0} MiB")]
-    TooLarge(usize),
     #[error("{0}")]
     Io(#[from] io::Error),
 }
 
-/// The largest object kept in memory at once.
-const MAX_OBJECT: usize = 256 << 20;
+/// The largest object kept in memory at once: 4 MiB, four times the largest event
+/// CloudTrail stores (1 MB, an event data store's `Large` event size; a trail's records
+/// are smaller). A reader's memory is bounded by it whatever a hostile file holds.
+pub const MAX_RECORD: usize = 4 << 20;
 
 /// What follows a top-level `{`.
 enum Entered {
@@ -46,16 +48,56 @@ pub struct Scanner<R> {
     mode: Mode,
     buf: Vec<u8>,
     offset: u64,
+    /// The most bytes `buf` may hold ([`MAX_RECORD`]).
+    max: usize,
+    /// The object being read passed `max`: the rest of it is consumed, not kept.
+    overflow: bool,
+    /// Objects skipped for passing `max`.
+    oversized: u64,
 }
 
 impl<R: BufRead> Scanner<R> {
     pub fn new(reader: R) -> Scanner<R> {
+        Scanner::with_max(reader, MAX_RECORD)
+    }
+
+    /// A scanner that keeps objects of at most `max` bytes.
+    pub fn with_max(reader: R, max: usize) -> Scanner<R> {
         Scanner {
             reader,
             mode: Mode::Top,
             buf: Vec::with_capacity(16 << 10),
             offset: 0,
+            max,
+            overflow: false,
+            oversized: 0,
         }
+    }
+
+    /// Objects skipped because they were larger than the cap.
+    pub fn oversized(&self) -> u64 {
+        self.oversized
+    }
+
+    /// Keeps `bytes` in `buf` unless the object has passed the cap (then it is dropped as
+    /// it streams by).
+    fn keep(&mut self, bytes: &[u8]) {
+        keep_bytes(&mut self.buf, &mut self.overflow, self.max, bytes);
+    }
+
+    /// After an object was captured: `true` when it was whole, else it is counted and
+    /// dropped.
+    fn captured(&mut self) -> bool {
+        if !self.overflow {
+            return true;
+        }
+        self.overflow = false;
+        self.oversized += 1;
+        self.buf.clear();
+        if self.buf.capacity() > self.max {
+            self.buf.shrink_to(16 << 10);
+        }
+        false
     }
 
     /// Bytes consumed so far (uncompressed).
@@ -84,6 +126,9 @@ impl<R: BufRead> Scanner<R> {
                         Entered::Closed => {}
                         Entered::Depth(d) => self.capture_rest(d)?,
                     }
+                    if !self.captured() {
+                        continue;
+                    }
                     return Ok(Some(&self.buf));
                 }
                 (Mode::Top, b'[') => self.mode = Mode::TopArray,
@@ -91,6 +136,9 @@ impl<R: BufRead> Scanner<R> {
                     self.buf.clear();
                     self.buf.push(b'{');
                     self.capture_rest(1)?;
+                    if !self.captured() {
+                        continue;
+                    }
                     return Ok(Some(&self.buf));
                 }
                 (Mode::TopArray, b']') => self.mode = Mode::Top,
@@ -140,20 +188,20 @@ impl<R: BufRead> Scanner<R> {
         let Some(b) = self.next_token_byte()? else {
             return Err(ScanError::Truncated);
         };
-        self.buf.push(b);
+        self.keep(&[b]);
         match b {
             b'}' => return Ok(Entered::Closed),
             b'"' => {}
             b'{' | b'[' => return Ok(Entered::Depth(2)),
             _ => return Ok(Entered::Depth(1)),
         }
-        let start = self.buf.len() - 1;
-        self.copy_string()?;
-        let is_records = &self.buf[start..] == b"\"Records\"";
+        let start = self.buf.len().saturating_sub(1);
+        self.copy_string(true)?;
+        let is_records = !self.overflow && &self.buf[start..] == b"\"Records\"";
         let Some(colon) = self.next_token_byte()? else {
             return Err(ScanError::Truncated);
         };
-        self.buf.push(colon);
+        self.keep(&[colon]);
         if colon != b':' {
             return Ok(Entered::Depth(1));
         }
@@ -163,10 +211,10 @@ impl<R: BufRead> Scanner<R> {
         if value == b'[' && is_records {
             return Ok(Entered::Records);
         }
-        self.buf.push(value);
+        self.keep(&[value]);
         match value {
             b'"' => {
-                self.copy_string()?;
+                self.copy_string(true)?;
                 Ok(Entered::Depth(1))
             }
             b'{' | b'[' => Ok(Entered::Depth(2)),
@@ -175,8 +223,9 @@ impl<R: BufRead> Scanner<R> {
         }
     }
 
-    /// Copies the rest of a string (the opening quote already consumed) into `buf`.
-    fn copy_string(&mut self) -> Result<(), ScanError> {
+    /// Reads the rest of a string (the opening quote already consumed), into `buf` when
+    /// `keep`.
+    fn copy_string(&mut self, keep: bool) -> Result<(), ScanError> {
         let mut pending_escape = false;
         loop {
             let chunk = self.reader.fill_buf()?;
@@ -201,7 +250,9 @@ impl<R: BufRead> Scanner<R> {
                 }
             }
             let n = end.unwrap_or(chunk.len());
-            self.buf.extend_from_slice(&chunk[..n]);
+            if keep {
+                keep_bytes(&mut self.buf, &mut self.overflow, self.max, &chunk[..n]);
+            }
             self.reader.consume(n);
             self.offset += n as u64;
             if end.is_some() {
@@ -224,10 +275,7 @@ impl<R: BufRead> Scanner<R> {
     }
 
     fn skip_string(&mut self) -> Result<(), ScanError> {
-        let keep = self.buf.len();
-        self.copy_string()?;
-        self.buf.truncate(keep);
-        Ok(())
+        self.copy_string(false)
     }
 
     /// Reads until the bracket depth returns to zero, copying into `buf` when `keep`.
@@ -275,10 +323,7 @@ impl<R: BufRead> Scanner<R> {
             }
             let n = end.unwrap_or(chunk.len());
             if keep {
-                if self.buf.len() + n > MAX_OBJECT {
-                    return Err(ScanError::TooLarge(MAX_OBJECT >> 20));
-                }
-                self.buf.extend_from_slice(&chunk[..n]);
+                keep_bytes(&mut self.buf, &mut self.overflow, self.max, &chunk[..n]);
             }
             self.reader.consume(n);
             self.offset += n as u64;
@@ -287,6 +332,17 @@ impl<R: BufRead> Scanner<R> {
             }
         }
     }
+}
+
+/// [`Scanner::keep`] on the scanner's fields, so a chunk borrowed from its reader can be
+/// kept without a copy.
+fn keep_bytes(buf: &mut Vec<u8>, overflow: &mut bool, max: usize, bytes: &[u8]) {
+    if *overflow || buf.len() + bytes.len() > max {
+        *overflow = true;
+        buf.clear();
+        return;
+    }
+    buf.extend_from_slice(bytes);
 }
 
 #[cfg(test)]
@@ -347,6 +403,27 @@ mod tests {
             for obj in &o {
                 serde_json::from_str::<serde_json::Value>(obj).unwrap_or_else(|e| panic!("{obj}: {e}"));
             }
+        }
+    }
+
+    #[test]
+    fn an_object_over_the_cap_is_skipped_as_it_streams_and_the_rest_read() {
+        for text in [
+            format!(r#"{{"Records":[{{"a":1}},{{"big":"{}"}},{{"b":2}}]}}"#, "x".repeat(100)),
+            format!(r#"{{"Records":[{{"a":1}},{{"{}":1}},{{"b":2}}]}}"#, "x".repeat(100)),
+            format!("{{\"a\":1}}\n{{\"big\":[{}]}}\n{{\"b\":2}}\n", "1,".repeat(50) + "1"),
+            format!(r#"{{"a":1}} {{"{}":{{"c":1}}}} {{"b":2}}"#, "k".repeat(100)),
+            format!(r#"{{"Records":["{}",{{"a":1}},{{"b":2}}]}}"#, "s".repeat(1000)),
+        ] {
+            let mut s = Scanner::with_max(io::BufReader::with_capacity(7, text.as_bytes()), 64);
+            let mut out = Vec::new();
+            while let Some(o) = s.next_object().unwrap() {
+                out.push(String::from_utf8_lossy(o).into_owned());
+                assert!(s.buf.capacity() <= 16 << 10);
+            }
+            assert_eq!(out, vec![r#"{"a":1}"#, r#"{"b":2}"#], "{text}");
+            let skipped = u64::from(!text.contains(r#"["sss"#));
+            assert_eq!(s.oversized(), skipped, "{text}");
         }
     }
 

@@ -327,7 +327,7 @@ pub fn athena_table(database: &str, table: &str) -> String {
 /// One result row (by column name) as a record standing for `records` calls.
 pub fn row_to_record(get: &dyn Fn(&str) -> Option<String>) -> Option<Record<'static>> {
     let s = |k: &str| -> Option<Cow<'static, str>> { get(k).filter(|v| !v.is_empty()).map(Cow::Owned) };
-    let event_source = s("event_source")?;
+    let event_source = s("event_source").filter(|s| super::record::is_aws_event_source(s))?;
     let event_name = s("event_name")?;
     let role_arn = s("role_arn");
     let issuer_name = role_arn

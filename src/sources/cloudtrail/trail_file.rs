@@ -158,7 +158,6 @@ pub fn read_stream<S: RecordSink>(
         let code = match e {
             ScanError::NotJson(..) => codes::NOT_CLOUDTRAIL,
             ScanError::Io(_) | ScanError::Truncated => codes::TRUNCATED_LOG,
-            ScanError::TooLarge(_) => codes::MALFORMED_RECORD,
         };
         let e = match e {
             ScanError::Io(io) if io.kind() == std::io::ErrorKind::UnexpectedEof => ScanError::Truncated,
@@ -175,13 +174,31 @@ pub fn read_stream<S: RecordSink>(
     }
     if parsed.malformed > 0 {
         diags.push(
-            Diagnostic::warning(
-                codes::MALFORMED_RECORD,
+            Diagnostic::warning(codes::MALFORMED_RECORD, {
+                let mut why = Vec::new();
+                if parsed.unknown_source > 0 {
+                    why.push(format!(
+                        "{} with an eventSource that is no AWS service endpoint",
+                        parsed.unknown_source
+                    ));
+                }
+                if parsed.oversized > 0 {
+                    why.push(format!(
+                        "{} larger than {} MiB, not read",
+                        parsed.oversized,
+                        super::scan::MAX_RECORD >> 20
+                    ));
+                }
+                let why = if why.is_empty() {
+                    String::new()
+                } else {
+                    format!(" ({})", why.join(", "))
+                };
                 format!(
-                    "{} malformed records skipped, {} read",
+                    "{} malformed records skipped{why}, {} read",
                     parsed.malformed, parsed.records
-                ),
-            )
+                )
+            })
             .at(name, None),
         );
     }
@@ -214,6 +231,8 @@ fn scan_all<S: RecordSink>(
         }
     };
     stats.outside_window += outside;
+    parsed.oversized += scanner.oversized();
+    parsed.malformed += scanner.oversized();
     (parsed, scanner.offset(), error)
 }
 

@@ -44,6 +44,8 @@ pub struct Stack<'a> {
     /// The folder the files it names must be in: a nested stack's is its parent's;
     /// `None` for [`Root::of`] the template.
     pub root: Option<Root>,
+    /// The templates above this one (resolved paths), for the cycle check.
+    pub above: Vec<PathBuf>,
 }
 
 impl Stack<'_> {
@@ -451,6 +453,26 @@ fn nested(
         ));
         return;
     }
+    // A stack that includes one it is part of would be read again and again.
+    let real = |p: &Path| std::fs::canonicalize(p).unwrap_or_else(|_| p.to_path_buf());
+    let (here, real_child) = (real(stack.path), real(&child));
+    if real_child == here || stack.above.contains(&real_child) {
+        let key = if ty == "AWS::CloudFormation::Stack" {
+            "TemplateURL"
+        } else {
+            "Location"
+        };
+        found.diagnostics.push(problem(
+            codes::INCLUSION_CYCLE,
+            stack.path,
+            line,
+            format!("{id}: nested stack {key} \"{location}\" is a stack it is part of (a cycle): not read again"),
+        ));
+        return;
+    }
+    if !crate::sources::limits::include() {
+        return;
+    }
     let root = stack.root();
     let loaded = match yaml::load_in(&root, &child) {
         Ok(l) => l,
@@ -477,6 +499,15 @@ fn nested(
                 line,
                 format!("{id}: nested stack {}: {}", child.display(), e.diagnostic().message),
             ));
+            if !matches!(
+                e,
+                yaml::TemplateError::Read {
+                    refusal: Refusal::Missing,
+                    ..
+                }
+            ) {
+                found.unreadable.push(child.clone());
+            }
             return;
         }
     };
@@ -497,6 +528,7 @@ fn nested(
         parameters: Some(parameters),
         depth: stack.depth + 1,
         root: Some(root),
+        above: stack.above.iter().cloned().chain([here]).collect(),
     };
     read(&child_stack, found);
 }

@@ -165,6 +165,7 @@ mod tests {
             parameters: Some(parameters.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect()),
             depth: 0,
             root: None,
+            above: Vec::new(),
         };
         let mut found = Discovery::default();
         cfn::read(&stack, &mut found);

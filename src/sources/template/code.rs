@@ -109,7 +109,14 @@ pub fn locate(
         });
     let mut files = match &entry {
         Some(e) => vec![e.clone()],
-        None => walk::source_files(&root),
+        None => {
+            diags.extend(
+                walk::skipped_links(&root)
+                    .iter()
+                    .map(|l| crate::sources::discover::skipped_link(l)),
+            );
+            walk::source_files(&root)
+        }
     };
     if entry.is_none()
         && let Some(h) = handler

@@ -6,6 +6,8 @@ use std::collections::BTreeSet;
 
 use serde_json::{Map, Value};
 
+use crate::sources::limits;
+
 /// What the template knows for evaluation.
 #[derive(Default)]
 pub struct Scope<'a> {
@@ -94,6 +96,16 @@ impl Scope<'_> {
         if depth > MAX_DEPTH {
             return None;
         }
+        if !limits::step() {
+            return Some("*".into());
+        }
+        match self.eval_step(v, depth) {
+            Some(s) if !limits::fits(s.len()) => Some("*".into()),
+            other => other,
+        }
+    }
+
+    fn eval_step(&self, v: &Value, depth: usize) -> Option<String> {
         match v {
             Value::String(s) => Some(s.clone()),
             Value::Number(n) => Some(n.to_string()),

@@ -90,7 +90,19 @@ impl Source {
     /// a value no resource name could be becomes `*` ([`plausible`]).
     pub fn read(&self, pseudo: &Pseudo, found: &mut Discovery) {
         let (functions, definitions) = (found.functions.len(), found.definitions.len());
+        crate::sources::limits::start();
         self.read_unchecked(pseudo, found);
+        if let Some(hit) = crate::sources::limits::finish() {
+            let at = match self {
+                Source::Cloudformation(p) | Source::Serverless(p) | Source::Terraform(p) => p,
+            };
+            found
+                .diagnostics
+                .push(Diagnostic::warning(codes::EVALUATION_LIMIT, hit.message).at(at, None));
+            if hit.cut_short {
+                found.unreadable.push(at.clone());
+            }
+        }
         let Discovery {
             functions: fs,
             definitions: ds,
@@ -121,11 +133,15 @@ impl Source {
                         parameters: None,
                         depth: 0,
                         root: None,
+                        above: Vec::new(),
                     };
                     found.diagnostics.extend(loaded.diagnostics);
                     cfn::read(&ctx, found);
                 }
-                Err(e) => found.diagnostics.push(e.diagnostic()),
+                Err(e) => {
+                    found.diagnostics.push(e.diagnostic());
+                    found.unreadable.push(path.clone());
+                }
             },
             Source::Serverless(path) => serverless::read(path, pseudo, found),
             Source::Terraform(dir) => terraform::read(dir, pseudo, found),

@@ -27,6 +27,7 @@ pub fn read(path: &Path, pseudo: &Pseudo, found: &mut Discovery) {
         Ok(l) => l,
         Err(e) => {
             found.diagnostics.push(e.diagnostic());
+            found.unreadable.push(path.to_path_buf());
             return;
         }
     };

@@ -10,6 +10,7 @@ use std::path::Path;
 use serde_json::Value;
 
 use crate::sources::contained::{self, Refusal, Root};
+use crate::sources::limits;
 
 use super::cfn::Pseudo;
 
@@ -127,6 +128,9 @@ impl<'a> Vars<'a> {
                 Value::Null => "*".into(),
                 other => other.to_string(),
             };
+            if !limits::fits(s.len() - (end - start) + text.len()) {
+                return Value::String("*".into());
+            }
             s.replace_range(start..end, &text);
             limit = start;
         }
@@ -135,6 +139,9 @@ impl<'a> Vars<'a> {
 
     /// One `${...}`: `None` when it is not a framework variable (left as written).
     fn variable(&self, inner: &str, depth: usize) -> Option<Value> {
+        if !limits::step() {
+            return Some(Value::String("*".into()));
+        }
         let candidates = split_fallbacks(inner);
         let first = candidates.first()?;
         if !is_variable(first) {
@@ -227,7 +234,11 @@ impl<'a> Vars<'a> {
     /// `${file(./config.yml):key}`: a YAML or JSON file in the repository.
     fn file(&self, path: &str, address: &str, depth: usize) -> Option<Value> {
         let full = self.dir.join(path);
+        if !limits::may_read() {
+            return Some(Value::String("*".into()));
+        }
         let text = match self.root.read_text(&full, contained::MAX_BYTES) {
+            Ok(text) if !limits::charge_read(text.len()) => return Some(Value::String("*".into())),
             Ok(text) => text,
             Err(refusal @ (Refusal::Missing | Refusal::NotText | Refusal::Unreadable(_))) => {
                 self.note(format!("{path} {refusal}"));

@@ -194,6 +194,7 @@ fn load(
                 found
                     .diagnostics
                     .push(template_error(&file, None, format!("the file {refusal}: not read")));
+                found.unreadable.push(file.clone());
                 continue;
             }
         };
@@ -207,6 +208,7 @@ fn load(
                 found
                     .diagnostics
                     .push(template_error(&file, line, format!("not valid HCL: {message}")));
+                found.unreadable.push(file.clone());
                 continue;
             }
         };
@@ -231,6 +233,15 @@ fn load(
             continue; // A registry or git module: not in the repository.
         };
         let child_dir = super::code::normalize(&dir.join(&source));
+        if includes_itself(project, ix, &child_dir) {
+            found.diagnostics.push(problem(
+                codes::INCLUSION_CYCLE,
+                &item.file,
+                item.line,
+                format!("module {name}: source \"{source}\" is a module it is part of (a cycle): not read again"),
+            ));
+            continue;
+        }
         if let Err(refusal @ (Refusal::Outside | Refusal::GitMetadata)) = root.dir(&child_dir) {
             found.diagnostics.push(problem(
                 codes::UNSAFE_PATH,
@@ -251,6 +262,9 @@ fn load(
             ));
             continue;
         }
+        if !crate::sources::limits::include() {
+            continue;
+        }
         let prefix = format!("{}module.{name}.", project.modules[ix].prefix);
         let child = load(project, &child_dir, prefix, Some((ix, name.clone())), depth + 1, found);
         if let Some(call) = project.modules[ix].calls.get_mut(&name) {
@@ -258,6 +272,22 @@ fn load(
         }
     }
     ix
+}
+
+/// Whether `child` (a module's source folder) is module `ix` or one of the modules that
+/// include it, symlinks resolved.
+fn includes_itself(project: &Project, ix: usize, child: &Path) -> bool {
+    let real = |p: &Path| std::fs::canonicalize(p).unwrap_or_else(|_| p.to_path_buf());
+    let child = real(child);
+    let mut at = Some(ix);
+    while let Some(i) = at {
+        let module = &project.modules[i];
+        if real(&module.dir) == child {
+            return true;
+        }
+        at = module.parent.as_ref().map(|(p, _)| *p);
+    }
+    false
 }
 
 fn index(module: &mut Module, body: Body, file: &Path, text: &str) {

@@ -14,6 +14,7 @@ use hcl::{Expression, ObjectKey};
 use serde_json::{Map, Value, json};
 
 use crate::sources::contained::{self, Refusal, Root};
+use crate::sources::limits;
 
 use super::terraform::{Item, Module, Project, Refused};
 
@@ -102,7 +103,11 @@ impl<'a> Eval<'a> {
         } else {
             base.join(named)
         };
+        if !limits::may_read() {
+            return None;
+        }
         match root.read_text(&full, contained::MAX_BYTES) {
+            Ok(text) if !limits::charge_read(text.len()) => None,
             Ok(text) => Some(text),
             // A file that is not there, or not text: a reason, as for any unknown value.
             Err(refusal @ (Refusal::Missing | Refusal::NotText | Refusal::Unreadable(_))) => {
@@ -143,10 +148,16 @@ impl<'a> Eval<'a> {
         if d > MAX_DEPTH {
             return star();
         }
+        if !limits::step() {
+            return star();
+        }
         self.depth.set(d + 1);
         let v = self.eval_inner(e);
         self.depth.set(d);
-        v
+        match v {
+            Value::String(s) if !limits::fits(s.len()) => star(),
+            v => v,
+        }
     }
 
     /// A string value (`None` for null or a structure).
