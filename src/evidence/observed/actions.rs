@@ -131,6 +131,11 @@ pub fn map_record(r: &Record<'_>, params: &Value, catalog: &Catalog) -> Outcome 
             if op.actions.is_empty() {
                 return Outcome::Permissionless;
             }
+            if names_no_resource_could_have(op, params) {
+                // A bucket called `*` was never logged by AWS: a forged record must not
+                // widen a grant. It is counted with the events that map to nothing.
+                return Outcome::Unmapped;
+            }
             if matches!(api, "TransactWriteItems" | "TransactGetItems") {
                 for (action, table) in transaction_items(params) {
                     out.push(mapped(action, &table_arn(&ctx, &table), denied));
@@ -403,6 +408,18 @@ fn naming_members(op: &Operation) -> Vec<&String> {
     members.sort();
     members.dedup();
     members
+}
+
+/// Whether a request parameter that names a resource holds what no logged name holds:
+/// a wildcard (an S3 key aside, which may contain anything), whitespace, control
+/// characters, or more than a name's length.
+fn names_no_resource_could_have(op: &Operation, params: &Value) -> bool {
+    member_hints(op, params).iter().any(|(member, hints)| {
+        hints
+            .iter()
+            .filter_map(Hint::as_literal)
+            .any(|v| crate::sources::plausible::flaw(v).is_some() || (member != "Key" && v.contains(['*', '?'])))
+    })
 }
 
 /// Request parameters as hints under the operation's input member names.

@@ -40,11 +40,18 @@ impl Declared<'_> {
     }
 }
 
-/// Normalises `./src/orders/` and `src/orders` to the same path.
+/// Normalises `./src/orders/` and `src/orders` to the same path; the current folder
+/// stays `.` (an empty path names no folder: `cd app && leastpriv generate` found none).
 pub fn normalize(p: &Path) -> PathBuf {
-    p.components()
+    let out: PathBuf = p
+        .components()
         .filter(|c| !matches!(c, std::path::Component::CurDir))
-        .collect()
+        .collect();
+    if out.as_os_str().is_empty() {
+        PathBuf::from(".")
+    } else {
+        out
+    }
 }
 
 /// Locates a function's code: `root` the code folder (or file), `handler` as the

@@ -241,3 +241,19 @@ fn generalised_names() {
         "arn:aws:logs:us-east-1:1:log-group:/aws/lambda/f:log-stream:*"
     );
 }
+
+#[test]
+fn a_forged_name_widens_nothing() {
+    // A wildcard or whitespace where AWS logs a bucket or table name.
+    for params in [
+        r#""requestParameters":{"bucketName":"*","key":"a.txt"}"#,
+        r#""requestParameters":{"bucketName":"orders ","key":"a.txt"}"#,
+        r#""requestParameters":{"bucketName":"ord?rs","key":"a.txt"}"#,
+    ] {
+        let fields = format!(r#""eventSource":"s3.amazonaws.com","eventName":"GetObject",{params}"#);
+        assert_eq!(map(&fields), Outcome::Unmapped, "{params}");
+    }
+    // A key may hold a `*`: it is folded to the bucket's objects anyway.
+    let fields = r#""eventSource":"s3.amazonaws.com","eventName":"GetObject","requestParameters":{"bucketName":"orders","key":"a*b.txt"}"#;
+    assert!(matches!(map(fields), Outcome::Actions(_)));
+}
