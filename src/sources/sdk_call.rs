@@ -242,7 +242,7 @@ impl Hop {
 const MAX_SHOWN: usize = 80;
 
 /// Source text as a message may quote it: one line, printable characters only, at most
-/// [`MAX_SHOWN`] characters (a file's contents never reach the output whole).
+/// `MAX_SHOWN` characters (a file's contents never reach the output whole).
 pub fn shown_name(text: &str) -> String {
     let mut out: String = text
         .chars()

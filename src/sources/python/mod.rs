@@ -4,8 +4,8 @@
 //! Stages: [`imports`] loads the modules reachable through local imports, [`scopes`]
 //! indexes what each scope binds, [`bindings`] and [`eval`] resolve what names and
 //! expressions hold, [`calls`] matches each call to the operations it issues (with
-//! [`clients`], [`resource_api`] and [`transfers`]), [`reach`] marks what the handler
-//! cannot reach.
+//! [`clients`], [`resource_api`] and [`transfers`]), [`reach`] decides what each
+//! handler reaches: functions sharing files each keep only their own calls.
 
 mod binder;
 mod bindings;
