@@ -34,6 +34,23 @@ fn actions(report: &Value, name: &str) -> BTreeSet<String> {
         .collect()
 }
 
+/// A Serverless service written to a temporary folder: `functions` as (name, handler),
+/// `files` as (path, text); the `generate --format json` report of it.
+fn temp_service(runtime: &str, functions: &[(&str, &str)], files: &[(&str, &str)]) -> Value {
+    let dir = tempfile::tempdir().unwrap();
+    let mut yml = format!("service: s\nprovider:\n  name: aws\n  runtime: {runtime}\nfunctions:\n");
+    for (name, handler) in functions {
+        yml.push_str(&format!("  {name}:\n    handler: {handler}\n"));
+    }
+    std::fs::write(dir.path().join("serverless.yml"), yml).unwrap();
+    for (path, text) in files {
+        std::fs::write(dir.path().join(path), text).unwrap();
+    }
+    let out = leastpriv(&["generate", dir.path().to_str().unwrap(), "--format", "json"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    json(&out)
+}
+
 fn set(items: &[&str]) -> BTreeSet<String> {
     items.iter().map(|s| s.to_string()).collect()
 }
@@ -159,20 +176,14 @@ fn the_report_evidence_carries_the_path() {
 
 #[test]
 fn a_handler_the_file_does_not_define_warns_and_takes_every_handler() {
-    let dir = tempfile::tempdir().unwrap();
-    std::fs::write(
-        dir.path().join("serverless.yml"),
-        "service: s\nprovider:\n  name: aws\n  runtime: python3.12\nfunctions:\n  missing:\n    handler: app.nothing_here\n",
-    )
-    .unwrap();
-    std::fs::write(
-        dir.path().join("app.py"),
-        "import boto3\n\ns3 = boto3.client('s3')\n\n\ndef one(event, context):\n    s3.get_object(Bucket='b', Key='k')\n\n\ndef two(event, context):\n    s3.put_object(Bucket='b', Key='k', Body=b'')\n",
-    )
-    .unwrap();
-    let out = leastpriv(&["generate", dir.path().to_str().unwrap(), "--format", "json"]);
-    assert!(out.status.success(), "{}", stderr(&out));
-    let r = json(&out);
+    let r = temp_service(
+        "python3.12",
+        &[("missing", "app.nothing_here")],
+        &[(
+            "app.py",
+            "import boto3\n\ns3 = boto3.client('s3')\n\n\ndef one(event, context):\n    s3.get_object(Bucket='b', Key='k')\n\n\ndef two(event, context):\n    s3.put_object(Bucket='b', Key='k', Body=b'')\n",
+        )],
+    );
     assert_eq!(actions(&r, "missing"), set(&["s3:GetObject", "s3:PutObject"]));
     let warnings = function(&r, "missing")["warnings"].to_string();
     assert!(
@@ -183,23 +194,14 @@ fn a_handler_the_file_does_not_define_warns_and_takes_every_handler() {
 
 #[test]
 fn code_no_handler_reaches_is_possible_not_granted() {
-    let dir = tempfile::tempdir().unwrap();
-    std::fs::write(
-        dir.path().join("serverless.yml"),
-        "service: s\nprovider:\n  name: aws\n  runtime: nodejs20.x\nfunctions:\n  main:\n    handler: index.main\n",
-    )
-    .unwrap();
-    std::fs::write(
-        dir.path().join("index.js"),
-        "const AWS = require('aws-sdk');\nconst s3 = new AWS.S3();\n\nfunction leftover() {\n  return s3.deleteBucket({ Bucket: 'b' }).promise();\n}\n\nexports.main = async () => s3.getObject({ Bucket: 'b', Key: 'k' }).promise();\n",
-    )
-    .unwrap();
-    let r = json(&leastpriv(&[
-        "generate",
-        dir.path().to_str().unwrap(),
-        "--format",
-        "json",
-    ]));
+    let r = temp_service(
+        "nodejs20.x",
+        &[("main", "index.main")],
+        &[(
+            "index.js",
+            "const AWS = require('aws-sdk');\nconst s3 = new AWS.S3();\n\nfunction leftover() {\n  return s3.deleteBucket({ Bucket: 'b' }).promise();\n}\n\nexports.main = async () => s3.getObject({ Bucket: 'b', Key: 'k' }).promise();\n",
+        )],
+    );
     assert_eq!(actions(&r, "main"), set(&["s3:GetObject"]));
     let possible = function(&r, "main")["possible"].to_string();
     assert!(possible.contains("s3:DeleteBucket"), "{possible}");
@@ -208,23 +210,14 @@ fn code_no_handler_reaches_is_possible_not_granted() {
 
 #[test]
 fn a_warning_about_a_neighbours_code_stays_with_the_neighbour() {
-    let dir = tempfile::tempdir().unwrap();
-    std::fs::write(
-        dir.path().join("serverless.yml"),
-        "service: s\nprovider:\n  name: aws\n  runtime: nodejs20.x\nfunctions:\n  tidy:\n    handler: index.tidy\n  dynamic:\n    handler: index.dynamic\n",
-    )
-    .unwrap();
-    std::fs::write(
-        dir.path().join("index.js"),
-        "const AWS = require('aws-sdk');\nconst s3 = new AWS.S3();\n\nexports.tidy = async () => s3.getObject({ Bucket: 'b', Key: 'k' }).promise();\n\nexports.dynamic = async (event) => {\n  return s3[event.op]({ Bucket: 'b' }).promise();\n};\n",
-    )
-    .unwrap();
-    let r = json(&leastpriv(&[
-        "generate",
-        dir.path().to_str().unwrap(),
-        "--format",
-        "json",
-    ]));
+    let r = temp_service(
+        "nodejs20.x",
+        &[("tidy", "index.tidy"), ("dynamic", "index.dynamic")],
+        &[(
+            "index.js",
+            "const AWS = require('aws-sdk');\nconst s3 = new AWS.S3();\n\nexports.tidy = async () => s3.getObject({ Bucket: 'b', Key: 'k' }).promise();\n\nexports.dynamic = async (event) => {\n  return s3[event.op]({ Bucket: 'b' }).promise();\n};\n",
+        )],
+    );
     let dynamic = function(&r, "dynamic")["warnings"].to_string();
     assert!(dynamic.contains("unresolved-sdk-call"), "{dynamic}");
     let tidy = function(&r, "tidy")["warnings"].to_string();

@@ -15,4 +15,4 @@ pub mod source_file;
 pub mod template;
 pub mod walk;
 
-pub use sdk_call::{CodeFacts, Element, Hint, Hop, Language, Piece, SdkCall, Via};
+pub use sdk_call::{CodeFacts, Element, Entry, Hint, Hop, Language, Piece, SdkCall, Via};

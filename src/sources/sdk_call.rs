@@ -238,6 +238,23 @@ impl Hop {
     }
 }
 
+/// Which code of a function's files counts as its entry.
+#[derive(Debug, Clone, Copy)]
+pub enum Entry<'a> {
+    /// Every handler of the entry files (no definition names one): Python functions
+    /// shaped `(event, context)`, every JavaScript export.
+    Handlers,
+    /// The handler the definition names (`users.create` → `create`).
+    Symbol(&'a str),
+}
+
+impl<'a> Entry<'a> {
+    /// The entry for a handler name, or every handler without one.
+    pub fn of(handler: Option<&'a str>) -> Entry<'a> {
+        handler.map_or(Entry::Handlers, Entry::Symbol)
+    }
+}
+
 /// Longest piece of source text a message quotes.
 const MAX_SHOWN: usize = 80;
 

@@ -148,9 +148,9 @@ fn analyze_parsed(
     // what no handler reaches is kept as unreachable.
     let entry_path = entries.first().map(|f| parsed[*f].path.clone()).unwrap_or_default();
     let mut ignored = Vec::new();
-    let mut all_roots = graph.roots(entries, reach::Entry::Handlers, &entry_path, &mut ignored);
+    let mut all_roots = graph.roots(entries, crate::sources::Entry::Handlers, &entry_path, &mut ignored);
     for h in handlers {
-        all_roots.extend(graph.roots(entries, reach::Entry::of(*h), &entry_path, &mut ignored));
+        all_roots.extend(graph.roots(entries, crate::sources::Entry::of(*h), &entry_path, &mut ignored));
     }
     let any = graph.reach(all_roots, &parsed, &mut ignored);
     let found_calls = std::mem::take(&mut found.calls);
@@ -167,7 +167,7 @@ fn analyze_parsed(
                 spare.clone().unwrap_or_default()
             };
             let mut diags = diagnostics.clone();
-            let roots = graph.roots(entries, reach::Entry::of(*h), &entry_path, &mut diags);
+            let roots = graph.roots(entries, crate::sources::Entry::of(*h), &entry_path, &mut diags);
             let reach = graph.reach(roots, &parsed, &mut diags);
             // A warning about code only a neighbouring handler runs is not this one's.
             for d in &found.diagnostics {

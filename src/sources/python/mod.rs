@@ -111,7 +111,7 @@ fn analyze_parsed(
     let reaches: Vec<(reach::Reach, Vec<crate::diagnostics::Diagnostic>)> = handlers
         .iter()
         .map(|h| {
-            let entry = reach::Entry::of(*h);
+            let entry = crate::sources::Entry::of(*h);
             let mut diags = Vec::new();
             let reach = match reach::entry_module(&shape, files, entry) {
                 Some(module) => {
@@ -130,8 +130,8 @@ fn analyze_parsed(
         let mut ignored = Vec::new();
         for h in handlers
             .iter()
-            .map(|h| reach::Entry::of(*h))
-            .chain([reach::Entry::Handlers])
+            .map(|h| crate::sources::Entry::of(*h))
+            .chain([crate::sources::Entry::Handlers])
         {
             if let Some(module) = reach::entry_module(&shape, files, h) {
                 roots.extend(reach::roots(&shape, &graph, module, h, &mut ignored));

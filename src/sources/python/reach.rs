@@ -15,7 +15,7 @@ use super::kinds as k;
 use super::parse::{line_of, named_children};
 use super::scopes::{Binding, ScopeId, ScopeKind};
 use crate::diagnostics::{Diagnostic, codes};
-use crate::sources::Hop;
+use crate::sources::{Entry, Hop};
 
 /// Names Lambda handlers are conventionally given.
 const HANDLER_NAMES: &[&str] = &["handler", "lambda_handler", "main"];
@@ -54,22 +54,6 @@ const REGISTRATIONS: &[&str] = &[
 
 /// Longest chain reported from a handler to a call.
 const MAX_PATH: usize = 16;
-
-/// Which code counts as the function's entry.
-#[derive(Debug, Clone, Copy)]
-pub enum Entry<'a> {
-    /// Every handler-shaped function of the entry module (no definition names one).
-    Handlers,
-    /// The handler the definition names (`users.create` → `create`).
-    Symbol(&'a str),
-}
-
-impl<'a> Entry<'a> {
-    /// The entry for a handler name, or every handler without one.
-    pub fn of(handler: Option<&'a str>) -> Entry<'a> {
-        handler.map_or(Entry::Handlers, Entry::Symbol)
-    }
-}
 
 /// The scopes one entry reaches.
 #[derive(Debug, Clone, Default)]

@@ -20,7 +20,7 @@ use super::parse::ParsedFile;
 use super::syntax;
 use super::values::FileId;
 use crate::diagnostics::{Diagnostic, codes};
-use crate::sources::Hop;
+use crate::sources::{Entry, Hop};
 
 /// Longest chain reported from a handler to a call.
 const MAX_PATH: usize = 16;
@@ -109,22 +109,6 @@ pub struct Graph {
     /// `export * from "./m"`: the modules each file re-exports whole.
     star_exports: HashMap<FileId, Vec<FileId>>,
     files: usize,
-}
-
-/// Which code counts as the function's entry.
-#[derive(Debug, Clone, Copy)]
-pub enum Entry<'a> {
-    /// Every export of the entry files (no definition names the handler).
-    Handlers,
-    /// The handler the definition names (`handlers/users.create` → `create`).
-    Symbol(&'a str),
-}
-
-impl<'a> Entry<'a> {
-    /// The entry for a handler name, or every handler without one.
-    pub fn of(handler: Option<&'a str>) -> Entry<'a> {
-        handler.map_or(Entry::Handlers, Entry::Symbol)
-    }
 }
 
 /// What one entry reaches.
