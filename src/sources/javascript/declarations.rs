@@ -3,7 +3,7 @@
 
 use tree_sitter::Node;
 
-use super::bindings::{Bindings, DeclKind, ImportName, Step, nearest_class};
+use super::bindings::{Bindings, DeclKind, Step, nearest_class};
 use super::parse::ParsedFile;
 use super::syntax::{self, *};
 
@@ -71,71 +71,12 @@ impl<'t> Bindings<'t> {
         else {
             return;
         };
-        let mut cursor = stmt.walk();
-        // `import type` names are bound too: a parameter's type annotation may name a client.
-        let children: Vec<Node<'t>> = stmt.children(&mut cursor).collect();
-        let Some(clause) = children.iter().find(|c| c.kind() == IMPORT_CLAUSE) else {
-            return;
-        };
-        for part in syntax::named_children(*clause) {
-            match part.kind() {
-                IDENTIFIER => {
-                    self.declare(
-                        0,
-                        file,
-                        part,
-                        DeclKind::Import {
-                            source: source.clone(),
-                            name: ImportName::Default,
-                        },
-                        Vec::new(),
-                    );
-                }
-                NAMESPACE_IMPORT => {
-                    if let Some(ident) = syntax::named_children(part)
-                        .into_iter()
-                        .find(|c| c.kind() == IDENTIFIER)
-                    {
-                        let kind = DeclKind::Import {
-                            source: source.clone(),
-                            name: ImportName::Namespace,
-                        };
-                        self.declare(0, file, ident, kind, Vec::new());
-                    }
-                }
-                NAMED_IMPORTS => {
-                    for spec in syntax::named_children(part)
-                        .into_iter()
-                        .filter(|s| s.kind() == IMPORT_SPECIFIER)
-                    {
-                        let Some(name) = spec.child_by_field_name("name") else {
-                            continue;
-                        };
-                        let imported = if name.kind() == STRING {
-                            syntax::string_value(name, &file.source)
-                        } else {
-                            file.text(name).to_string()
-                        };
-                        let local = spec.child_by_field_name("alias").unwrap_or(name);
-                        let name = if imported == "default" {
-                            ImportName::Default
-                        } else {
-                            ImportName::Named(imported)
-                        };
-                        self.declare(
-                            0,
-                            file,
-                            local,
-                            DeclKind::Import {
-                                source: source.clone(),
-                                name,
-                            },
-                            Vec::new(),
-                        );
-                    }
-                }
-                _ => {}
-            }
+        for (local, name) in super::imports::import_bindings(file, stmt) {
+            let kind = DeclKind::Import {
+                source: source.clone(),
+                name,
+            };
+            self.declare(0, file, local, kind, Vec::new());
         }
     }
 

@@ -6,8 +6,59 @@ use std::path::{Component, Path, PathBuf};
 
 use tree_sitter::Node;
 
+use super::bindings::ImportName;
 use super::parse::ParsedFile;
 use super::syntax::{self, *};
+
+/// The names an `import` statement binds, each with what it takes from the module:
+/// `import a, * as ns, { b as c, "d-e" as f } from "m"` → `a` Default, `ns` Namespace,
+/// `c` Named(b), `f` Named(d-e) (`{ default as x }` is Default). `import type` too: a
+/// parameter's type annotation may name a client.
+pub fn import_bindings<'t>(file: &ParsedFile, stmt: Node<'t>) -> Vec<(Node<'t>, ImportName)> {
+    let mut out = Vec::new();
+    let mut cursor = stmt.walk();
+    let children: Vec<Node<'t>> = stmt.children(&mut cursor).collect();
+    let Some(clause) = children.iter().find(|c| c.kind() == IMPORT_CLAUSE) else {
+        return out;
+    };
+    for part in syntax::named_children(*clause) {
+        match part.kind() {
+            IDENTIFIER => out.push((part, ImportName::Default)),
+            NAMESPACE_IMPORT => {
+                if let Some(ident) = syntax::named_children(part)
+                    .into_iter()
+                    .find(|c| c.kind() == IDENTIFIER)
+                {
+                    out.push((ident, ImportName::Namespace));
+                }
+            }
+            NAMED_IMPORTS => {
+                for spec in syntax::named_children(part)
+                    .into_iter()
+                    .filter(|s| s.kind() == IMPORT_SPECIFIER)
+                {
+                    let Some(name) = spec.child_by_field_name("name") else {
+                        continue;
+                    };
+                    let imported = if name.kind() == STRING {
+                        syntax::string_value(name, &file.source)
+                    } else {
+                        file.text(name).to_string()
+                    };
+                    let local = spec.child_by_field_name("alias").unwrap_or(name);
+                    let what = if imported == "default" {
+                        ImportName::Default
+                    } else {
+                        ImportName::Named(imported)
+                    };
+                    out.push((local, what));
+                }
+            }
+            _ => {}
+        }
+    }
+    out
+}
 
 /// Extensions tried, in order, for a specifier without one.
 const EXTENSIONS: &[&str] = &["ts", "tsx", "mts", "cts", "js", "mjs", "cjs", "jsx"];

@@ -5,6 +5,8 @@
 
 use tree_sitter::Node;
 
+use super::super::bindings::ImportName;
+use super::super::imports;
 use super::super::parse::ParsedFile;
 use super::super::syntax::{self, *};
 use super::super::values::FileId;
@@ -178,52 +180,21 @@ impl Graph {
             .child_by_field_name("source")
             .map(|s| syntax::string_value(s, &parsed.source))
             .and_then(|spec| self.links.get(file).and_then(|l| l.get(&spec)).copied());
-        for clause in syntax::named_children(stmt)
-            .into_iter()
-            .filter(|c| c.kind() == IMPORT_CLAUSE)
-        {
-            for part in syntax::named_children(clause) {
-                match part.kind() {
-                    IDENTIFIER => {
-                        let owner = self.own(file, Owner::Name(parsed.text(part).to_string()));
-                        if let Some(m) = module {
-                            self.edge(owner, Key::Owned(m, Owner::Name("default".into())));
-                        }
+        for (local, what) in imports::import_bindings(parsed, stmt) {
+            let local = parsed.text(local).to_string();
+            let (owner, taken) = match what {
+                ImportName::Namespace => {
+                    if let Some(m) = module {
+                        self.namespaces.entry(file).or_default().insert(local, m);
                     }
-                    NAMESPACE_IMPORT => {
-                        if let Some(id) = syntax::named_children(part)
-                            .into_iter()
-                            .find(|n| n.kind() == IDENTIFIER)
-                            && let Some(module) = module
-                        {
-                            self.namespaces
-                                .entry(file)
-                                .or_default()
-                                .insert(parsed.text(id).to_string(), module);
-                        }
-                    }
-                    NAMED_IMPORTS => {
-                        for spec in syntax::named_children(part)
-                            .into_iter()
-                            .filter(|s| s.kind() == IMPORT_SPECIFIER)
-                        {
-                            let Some(name) = spec.child_by_field_name("name") else {
-                                continue;
-                            };
-                            let imported = parsed.text(name).to_string();
-                            let local = spec
-                                .child_by_field_name("alias")
-                                .map(|a| parsed.text(a).to_string())
-                                .unwrap_or_else(|| imported.clone());
-                            let owner = self.own(file, Owner::Name(local));
-                            // A package's export is no code of the function's.
-                            if let Some(m) = module {
-                                self.edge(owner, Key::Owned(m, Owner::Name(imported)));
-                            }
-                        }
-                    }
-                    _ => {}
+                    continue;
                 }
+                ImportName::Default => (self.own(file, Owner::Name(local)), "default".to_string()),
+                ImportName::Named(name) => (self.own(file, Owner::Name(local)), name),
+            };
+            // A package's export is no code of the function's.
+            if let Some(m) = module {
+                self.edge(owner, Key::Owned(m, Owner::Name(taken)));
             }
         }
     }
