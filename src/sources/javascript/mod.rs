@@ -153,6 +153,16 @@ fn analyze_parsed(
         all_roots.extend(graph.roots(entries, crate::sources::Entry::of(*h), &entry_path, &mut ignored));
     }
     let any = graph.reach(all_roots, &parsed, &mut ignored);
+    // Where each warning points in the code, found once for every handler.
+    let warning_places: Vec<Option<(FileId, usize)>> = found
+        .diagnostics
+        .iter()
+        .map(|d| {
+            let (path, line) = d.file.as_ref().zip(d.line)?;
+            let file = parsed.iter().position(|p| &p.path == path)?;
+            Some((file, parsed[file].line_start(line)?))
+        })
+        .collect();
     let found_calls = std::mem::take(&mut found.calls);
     let mut spare = Some(found_calls);
     let last = handlers.len().saturating_sub(1);
@@ -170,11 +180,7 @@ fn analyze_parsed(
             let roots = graph.roots(entries, crate::sources::Entry::of(*h), &entry_path, &mut diags);
             let reach = graph.reach(roots, &parsed, &mut diags);
             // A warning about code only a neighbouring handler runs is not this one's.
-            for d in &found.diagnostics {
-                let place = d.file.as_ref().zip(d.line).and_then(|(path, line)| {
-                    let file = parsed.iter().position(|p| &p.path == path)?;
-                    Some((file, parsed[file].line_start(line)?))
-                });
+            for (d, place) in found.diagnostics.iter().zip(&warning_places) {
                 let neighbours = place.is_some_and(|(file, at)| {
                     graph.status(file, at, &reach, &any, &parsed) == reach::Status::Neighbour
                 });

@@ -453,15 +453,16 @@ fn nested(
         ));
         return;
     }
+    // The property that names the child, for messages.
+    let key = if ty == "AWS::CloudFormation::Stack" {
+        "TemplateURL"
+    } else {
+        "Location"
+    };
     // A stack that includes one it is part of would be read again and again.
     let real = |p: &Path| std::fs::canonicalize(p).unwrap_or_else(|_| p.to_path_buf());
     let (here, real_child) = (real(stack.path), real(&child));
     if real_child == here || stack.above.contains(&real_child) {
-        let key = if ty == "AWS::CloudFormation::Stack" {
-            "TemplateURL"
-        } else {
-            "Location"
-        };
         found.diagnostics.push(problem(
             codes::INCLUSION_CYCLE,
             stack.path,
@@ -480,11 +481,6 @@ fn nested(
             refusal: refusal @ (Refusal::Outside | Refusal::GitMetadata | Refusal::NotRegular(_) | Refusal::TooLarge(_)),
             ..
         }) => {
-            let key = if ty == "AWS::CloudFormation::Stack" {
-                "TemplateURL"
-            } else {
-                "Location"
-            };
             found.diagnostics.push(problem(
                 codes::UNSAFE_PATH,
                 stack.path,
